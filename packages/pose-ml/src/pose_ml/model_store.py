@@ -1,0 +1,306 @@
+"""Model artifacts on shared storage: publish atomically, point aliases, load for serving.
+
+The layout is the one pose_common.model_catalog reads (DESIGN.md section 2):
+    {root}/{name}/versions/{version:06d}/model.keras, manifest.json, report.json
+    {root}/{name}/aliases/{alias}
+A version is written completely into {root}/{name}/.tmp-*/ and then renamed into place, so
+a reader never sees half of one; two publishers racing for the same number both succeed
+with different numbers (the loser of the rename takes the next). Aliases move with an atomic
+os.replace. After each change an event goes to the models stream so workers reload at once.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+import redis as redis_lib
+import tensorflow as tf
+
+from pose_common import model_catalog as catalog
+from pose_common.skeleton import KEYPOINT_NAMES, SKELETON_NAME
+from pose_common.streams import MODELS
+from pose_ml.features import FeatureSpec, keypoints_to_features
+from pose_ml.labels import LabelMap
+from pose_ml.mlp import build_mlp
+
+__all__ = [
+    "LoadedModel",
+    "ModelLoadError",
+    "build_mlp",
+    "load_model",
+    "publish_model",
+    "set_alias",
+]
+
+log = logging.getLogger(__name__)
+
+MANIFEST_VERSION = 1
+OUTPUTS_PROBABILITIES = "probabilities"
+OUTPUTS_LOGITS = "logits"
+_MAX_PUBLISH_ATTEMPTS = 1000
+_STALE_TEMP_S = 3600.0
+
+
+class ModelLoadError(RuntimeError):
+    """A published version that cannot be served, with the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedModel:
+    """A version ready to serve: one traced call from features to probabilities."""
+
+    name: str
+    version: int
+    model: keras.Model
+    manifest: dict[str, Any]
+    labels: LabelMap
+    feature_spec: FeatureSpec
+    predict_fn: Callable[[Any], Any]
+
+    def features(self, keypoints: np.ndarray) -> np.ndarray:
+        """(N, 17, 3) keypoints -> this model's (N, F) input."""
+        return keypoints_to_features(keypoints, min_score=self.feature_spec.min_score)
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        """(N, F) features -> (N, labels) probabilities through the traced function."""
+        return np.asarray(self.predict_fn(features))
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, data: Mapping[str, Any]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True, default=str)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _check_model_shape(model: keras.Model, *, labels: LabelMap, spec: FeatureSpec) -> None:
+    """Refuse a model whose input/output does not fit the feature spec and the labels."""
+    try:
+        output = model(np.zeros((1, spec.size), dtype=np.float32), training=False)
+    except Exception as exc:
+        raise ValueError(f"the model does not take {spec.size} features: {exc}") from exc
+    if tuple(output.shape) != (1, len(labels)):
+        raise ValueError(f"the model outputs {tuple(output.shape)[1:]}, labels are {len(labels)}")
+
+
+def _manifest(
+    *,
+    name: str,
+    version: int,
+    labels: LabelMap,
+    spec: FeatureSpec,
+    metrics: Mapping[str, Any] | None,
+    training_data: Mapping[str, Any] | None,
+    parent_version: int | None,
+) -> dict[str, Any]:
+    return {
+        "manifest_version": MANIFEST_VERSION,
+        "name": name,
+        "version": version,
+        "created": datetime.now(UTC).isoformat(),
+        "labels": labels.to_list(),
+        "feature_spec": spec.to_dict(),
+        "skeleton": SKELETON_NAME,
+        "keypoints": list(KEYPOINT_NAMES),
+        "outputs": OUTPUTS_PROBABILITIES,
+        "training_data": dict(training_data or {}),
+        "metrics": dict(metrics or {}),
+        "parent_version": parent_version,
+        "model_file": catalog.MODEL_FILE,
+        "keras_version": keras.__version__,
+        "tensorflow_version": tf.__version__,
+    }
+
+
+def _remove_stale_temp_dirs(model_dir: Path) -> None:
+    """Temp dirs of publishers that died long ago: never listed, only taking space."""
+    now = time.time()
+    for path in model_dir.glob(".tmp-*"):
+        try:
+            if now - path.stat().st_mtime > _STALE_TEMP_S:
+                shutil.rmtree(path, ignore_errors=True)
+        except FileNotFoundError:
+            continue
+
+
+def _rename_into_place(*, tmp: Path, root: Path, name: str, manifest: dict[str, Any]) -> int:
+    """Claim the next free version number by renaming tmp onto it; retry when taken."""
+    versions_dir = catalog.model_root(root, name) / "versions"
+    versions_dir.mkdir(parents=True, exist_ok=True)
+    for _attempt in range(_MAX_PUBLISH_ATTEMPTS):
+        existing = catalog.list_versions(root, name)
+        version = (existing[-1] if existing else 0) + 1
+        manifest["version"] = version
+        _write_json(tmp / catalog.MANIFEST_FILE, manifest)
+        try:
+            # A version dir is never empty, so rename onto a taken number fails (ENOTEMPTY).
+            os.rename(tmp, catalog.version_dir(root, name, version))
+        except OSError as exc:
+            if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+                continue
+            raise
+        _fsync_dir(versions_dir)
+        return version
+    raise RuntimeError(f"could not claim a version number for {name!r}")
+
+
+def publish_model(
+    *,
+    root: Path,
+    name: str,
+    model: keras.Model,
+    labels: LabelMap | Sequence[str],
+    feature_spec: FeatureSpec | None = None,
+    metrics: Mapping[str, Any] | None = None,
+    training_data: Mapping[str, Any] | None = None,
+    parent_version: int | None = None,
+    report: Mapping[str, Any] | None = None,
+    alias: str | None = catalog.PRODUCTION,
+    redis: redis_lib.Redis | None = None,
+    models_stream: str | None = None,
+) -> int:
+    """Write a new version atomically, point `alias` at it, announce it; return its number.
+
+    feature_spec defaults to FeatureSpec() (keypoints_to_features with its default min_score).
+    """
+    label_map = labels if isinstance(labels, LabelMap) else LabelMap.from_names(labels)
+    feature_spec = feature_spec or FeatureSpec()
+    feature_spec.check_supported()
+    _check_model_shape(model, labels=label_map, spec=feature_spec)
+    model_dir = catalog.model_root(Path(root), name)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_dirs(model_dir)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=model_dir))
+    try:
+        model.save(tmp / catalog.MODEL_FILE)
+        _write_json(tmp / catalog.REPORT_FILE, report or {})
+        manifest = _manifest(
+            name=name,
+            version=0,
+            labels=label_map,
+            spec=feature_spec,
+            metrics=metrics,
+            training_data=training_data,
+            parent_version=parent_version,
+        )
+        version = _rename_into_place(tmp=tmp, root=Path(root), name=name, manifest=manifest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("published model %s version %d", name, version)
+    if alias is not None:
+        _point_alias(root=Path(root), name=name, alias=alias, version=version)
+    _announce(redis, models_stream, name=name, version=version, alias=alias, event="published")
+    return version
+
+
+def _point_alias(*, root: Path, name: str, alias: str, version: int) -> None:
+    """Atomically make `alias` hold `version` (temp file + os.replace)."""
+    if not catalog.NAME_PATTERN.match(alias):
+        raise ValueError(f"invalid alias {alias!r}")
+    target = catalog.alias_file(root, name, alias)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{alias}.{uuid.uuid4().hex}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(f"{version}\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, target)
+    _fsync_dir(target.parent)
+
+
+def _announce(
+    client: redis_lib.Redis | None,
+    stream: str | None,
+    *,
+    name: str,
+    version: int,
+    alias: str | None,
+    event: str,
+) -> None:
+    if client is None:
+        return
+    fields = {"name": name, "version": str(version), "alias": alias or "", "event": event}
+    client.xadd(stream or MODELS, fields)  # type: ignore[arg-type]
+
+
+def set_alias(
+    *,
+    root: Path,
+    name: str,
+    version: int,
+    alias: str = catalog.PRODUCTION,
+    redis: redis_lib.Redis | None = None,
+    models_stream: str | None = None,
+) -> int | None:
+    """Promote or roll back: point `alias` at an existing version; return the previous one."""
+    root = Path(root)
+    if not (catalog.version_dir(root, name, version) / catalog.MANIFEST_FILE).is_file():
+        raise ValueError(f"model {name!r} has no published version {version}")
+    previous = catalog.resolve_alias(root, name, alias)
+    _point_alias(root=root, name=name, alias=alias, version=version)
+    event = "rolled_back" if previous is not None and version < previous else "promoted"
+    log.info("model %s alias %s: %s -> %d (%s)", name, alias, previous, version, event)
+    _announce(redis, models_stream, name=name, version=version, alias=alias, event=event)
+    return previous
+
+
+def _traced_predict(model: keras.Model, *, size: int, logits: bool) -> Callable[[Any], Any]:
+    """One graph for any batch size: model(x, training=False), softmax'd when it gives logits."""
+
+    @tf.function(
+        input_signature=[tf.TensorSpec(shape=[None, size], dtype=tf.float32)],
+        reduce_retracing=True,
+    )
+    def predict(features: tf.Tensor) -> tf.Tensor:
+        outputs = model(features, training=False)
+        return tf.nn.softmax(outputs) if logits else outputs
+
+    return predict
+
+
+def load_model(*, root: Path, name: str, version: int) -> LoadedModel:
+    """Load one published version for serving; ModelLoadError says why it cannot be."""
+    directory = catalog.version_dir(Path(root), name, version)
+    try:
+        manifest = json.loads((directory / catalog.MANIFEST_FILE).read_text())
+        labels = LabelMap.from_names(manifest["labels"])
+        spec = FeatureSpec.from_dict(manifest["feature_spec"])
+        spec.check_supported()
+        model = keras.saving.load_model(directory / catalog.MODEL_FILE, compile=False)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelLoadError(f"model {name!r} version {version}: {exc}") from exc
+    logits = manifest.get("outputs", OUTPUTS_PROBABILITIES) == OUTPUTS_LOGITS
+    predict = _traced_predict(model, size=spec.size, logits=logits)
+    try:
+        # Trace now, so the first batch after a swap does not pay for it.
+        warm = np.asarray(predict(np.zeros((1, spec.size), dtype=np.float32)))
+    except Exception as exc:
+        raise ModelLoadError(f"model {name!r} version {version}: {exc}") from exc
+    if warm.shape != (1, len(labels)):
+        raise ModelLoadError(
+            f"model {name!r} version {version} outputs {warm.shape[1:]}, labels are {len(labels)}"
+        )
+    return LoadedModel(name, version, model, manifest, labels, spec, predict)

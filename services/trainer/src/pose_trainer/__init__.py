@@ -1,0 +1,1 @@
+"""pose_trainer: Celery training jobs, evaluation, tuning and the posestream CLI."""

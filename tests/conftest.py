@@ -54,7 +54,9 @@ def database_url(run_id: str) -> Iterator[str]:
     upgrade_database(url)
     yield url
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
 
 
 @pytest.fixture
@@ -80,9 +82,7 @@ def service_env(
     redis_url: str, database_url: str, unique_prefix: str, tmp_path: Path
 ) -> dict[str, str]:
     """Environment for a service started as a subprocess in a test."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("POSE_") and k != "DATABASE_URL"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POSE_") and k != "DATABASE_URL"}
     env.update(
         {
             "POSE_ENV": "test",

@@ -1,0 +1,1 @@
+"""PoseStream benchmarks: each figure measured beside its raw baseline in the same run."""

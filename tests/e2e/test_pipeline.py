@@ -7,17 +7,20 @@ PostgreSQL exactly once with a prediction equal to what the published model comp
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import threading
 from pathlib import Path
 
 import httpx
 import numpy as np
+import pandas as pd
 import psycopg
 import pytest
 import redis
 import websockets
 
+from pose_common.skeleton import KEYPOINT_NAMES
 from pose_common.streams import StreamKeys
 from pose_ml.features import keypoints_to_features
 from pose_ml.model_store import build_mlp, load_model, publish_model
@@ -171,6 +174,31 @@ def test_concurrent_sessions_over_ws_and_http_stored_once_with_model_predictions
         np.testing.assert_allclose(got, expected, atol=1e-5)
         assert [row[1] for row in predictions] == [LABELS[i] for i in expected.argmax(axis=1)]
         assert {(row[3], row[4]) for row in predictions} == {("yoga", version)}
+
+    sid, token = sessions[0]
+    _check_exports_round_trip(stack, sid, token, plans[sid], labels=LABELS)
+
+
+def _check_exports_round_trip(
+    stack: Stack, sid: str, token: str, batches: list[dict], *, labels: list[str]
+) -> None:
+    """CSV and JSON exports read back with pandas equal what was sent (acceptance 6)."""
+    sent = [f for b in batches for f in b["frames"]]
+    sent_kps = np.asarray([f["keypoints"] for f in sent], dtype=np.float32).reshape(len(sent), -1)
+    columns = [f"{n}_{a}" for n in KEYPOINT_NAMES for a in ("x", "y", "score")]
+    headers = {"Authorization": f"Bearer {token}"}
+    for kind, read in (("csv", pd.read_csv), ("json", pd.read_json)):
+        reply = httpx.get(f"{stack.base_url}/v1/sessions/{sid}/export.{kind}", headers=headers)
+        assert reply.status_code == 200, reply.text
+        frame = read(io.StringIO(reply.text))
+        assert frame["seq"].tolist() == [f["seq"] for f in sent]
+        assert (frame["session_id"] == sid).all()
+        np.testing.assert_allclose(frame["t"].to_numpy(), [f["t"] for f in sent], rtol=1e-12)
+        np.testing.assert_allclose(
+            frame[columns].to_numpy(dtype=np.float32), sent_kps, rtol=1e-6, atol=1e-4
+        )
+        assert set(frame["predicted_label"]) <= set(labels)
+        assert frame["predicted_label"].notna().all()
 
 
 def test_new_version_published_while_frames_flow_switches_without_loss(stack: Stack) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,15 @@ class Heartbeat:
         payload = json.dumps({"at": now, **status})
         self.client.set(self.key, payload, ex=self.ttl_s)
         if self.file is not None:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            self.file.write_text(payload)
+            write_atomically(self.file, payload)
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace path's content in one step, so a reader never sees it half written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temp.write_text(text)
+    os.replace(temp, path)
 
 
 def file_is_fresh(path: Path, *, max_age_s: float) -> bool:

@@ -23,7 +23,7 @@ from pose_ingest.backpressure import BackpressureMonitor
 from pose_ingest.frontend import default_dist_dir, mount_frontend
 from pose_ingest.publisher import FramePublisher
 from pose_ingest.relay import PredictionHub, PredictionRelay
-from pose_ingest.routes import frames, health, read, sessions, stream
+from pose_ingest.routes import frames, health, read, report, sessions, stream
 from pose_ingest.session_store import SessionStore
 from pose_ingest.settings import IngestSettings, get_settings
 from pose_ingest.state import IngestState
@@ -138,6 +138,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     # Hot routes first: the router tries routes in order.
     for module in (frames, stream, sessions, read, health):
         app.include_router(module.router)
+    app.include_router(report.router)
     mount_frontend(app, dist_dir=default_dist_dir())
     app.openapi = lambda: _openapi_with_batch(app)  # type: ignore[method-assign]
     return app

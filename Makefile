@@ -40,23 +40,32 @@ $(PROMTOOL):
 
 tools: $(PROMTOOL)
 
-frontend:
-	@if [ -f frontend/package.json ]; then \
-		echo "building the frontend (npm ci && npm run build)"; \
-		cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build; \
-	else \
-		echo "no frontend/package.json yet: skipping the frontend build"; \
-	fi
+# The browser app (frontend/): npm ci when the lock file changed, a build when a source did.
+FRONTEND_MODULES := frontend/node_modules/.package-lock.json
+FRONTEND_DIST := frontend/dist/index.html
+FRONTEND_SOURCES := $(shell find frontend/src frontend/scripts -type f 2>/dev/null) \
+	$(wildcard frontend/index.html frontend/vite.config.ts frontend/tsconfig.json frontend/package.json)
+
+$(FRONTEND_MODULES): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(FRONTEND_DIST): $(FRONTEND_MODULES) $(FRONTEND_SOURCES)
+	cd frontend && npm run build --silent
+	@touch $@
+
+frontend: $(FRONTEND_DIST)
 
 ## --- commands -----------------------------------------------------------------------------------
 run: sync frontend
 	@$(RUN) python scripts/run_stack.py
 
-test: sync system-packages tools
+test: sync system-packages tools frontend
 	$(RUN) ruff check .
+	cd frontend && npm test --silent
 	$(RUN) pytest $(PYTEST_ARGS)
 
-bench: sync
+bench: sync system-packages frontend
 	$(RUN) python bench/run.py
 
 lint: sync

@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from bench import analysis, ingest, workers
+from bench import analysis, browser, ingest, workers
 from bench.environment import bench_env
 from bench.results import Report
 
@@ -24,6 +24,7 @@ BENCHMARKS = {
     "inference": workers.inference_throughput,
     "exporter": workers.exporter_throughput,
     "latency": ingest.prediction_latency,
+    "browser": browser.browser_fps,
     "analysis": analysis.analysis_speed,
 }
 

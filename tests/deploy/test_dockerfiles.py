@@ -158,3 +158,13 @@ def test_light_images_do_not_contain_tensorflow(service: str) -> None:
 
 def test_inference_image_does_contain_tensorflow() -> None:
     assert "tensorflow" in locked_requirements("pose-inference")
+
+
+def test_ingest_image_serves_the_built_frontend(stages: dict[str, Stage]) -> None:
+    build = stages["build-frontend"]
+    assert any("npm ci" in arg for arg in build.args("RUN"))
+    assert any("npm run build" in arg for arg in build.args("RUN"))
+    ingest = stages["ingest"]
+    copied = [arg for arg in ingest.args("COPY") if "--from=build-frontend" in arg]
+    assert copied and copied[0].endswith("/app/frontend/dist")
+    assert any("POSE_INGEST_FRONTEND_DIR=/app/frontend/dist" in arg for arg in ingest.args("ENV"))

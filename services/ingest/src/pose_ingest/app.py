@@ -139,6 +139,6 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     for module in (frames, stream, sessions, read, health):
         app.include_router(module.router)
     app.include_router(report.router)
-    mount_frontend(app, dist_dir=default_dist_dir())
+    mount_frontend(app, dist_dir=settings.ingest_frontend_dir or default_dist_dir())
     app.openapi = lambda: _openapi_with_batch(app)  # type: ignore[method-assign]
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -46,6 +47,9 @@ class IngestSettings(CommonSettings):
     )
     ingest_session_cache_size: int = Field(default=10_000, ge=1)
     ingest_graceful_shutdown_s: int = Field(default=10, ge=0)
+    ingest_frontend_dir: Path | None = Field(
+        default=None, description="Built browser app; default frontend/dist of the checkout."
+    )
 
     @field_validator("ingest_cors_origins", mode="before")
     @classmethod

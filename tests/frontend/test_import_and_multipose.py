@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import shared_path
-from tests.frontend.browser import chromium, fake_camera_file, offline_page
+from tests.frontend.browser import OfflinePage, chromium, fake_camera_file, offline_page
 from tests.frontend.conftest import Backend
 from tests.frontend.test_capture import stop_and_wait_stored, wait_for_detection
 from tests.processes import wait_until
@@ -28,6 +28,26 @@ def yoga_folder(target: Path) -> dict[str, str]:
         shutil.copy(image, target / label / image.name)
         labels[image.name] = label
     return labels
+
+
+def check_session_report(page: OfflinePage, *, frames: int, detector: str) -> None:
+    """Issue 5, acceptance 4: the open session shows its report, and the angle plot loads."""
+    page.page.get_by_test_id("session-report").get_by_role("button", name="Refresh").click()
+    wait_until(
+        lambda: page.page.get_by_test_id("report-frames").all_text_contents() == [str(frames)],
+        timeout=30,
+        what=f"the report counting {frames} frames",
+    )
+    assert page.page.get_by_test_id("report-detector").inner_text().startswith(detector)
+    assert float(page.page.get_by_test_id("report-confidence").inner_text()) > 0.3
+    for plot in ("report-angles-plot", "report-timeline-plot"):
+        image = page.page.get_by_test_id(plot)
+        image.wait_for(timeout=30_000)
+        wait_until(
+            lambda image=image: image.evaluate("img => img.complete && img.naturalWidth > 0"),
+            timeout=10,
+            what=f"{plot} decoded",
+        )
 
 
 def test_import_of_an_image_folder_makes_a_session_of_labelled_frames(
@@ -58,6 +78,8 @@ def test_import_of_an_image_folder_makes_a_session_of_labelled_frames(
             timeout=30,
             what="the sessions page showing five frames",
         )
+        check_session_report(page, frames=5, detector="movenet-lightning")
+        assert page.page.get_by_test_id("report-reps-squat").inner_text() == "0"
         page.screenshot("session-detail")
         assert page.blocked == []
 

@@ -141,3 +141,49 @@ export function streamUrl(created: SessionCreated): string {
   url.searchParams.set('token', created.token);
   return url.href;
 }
+
+export interface RepRecord {
+  index: number;
+  start_s: number;
+  bottom_s: number;
+  end_s: number;
+  duration_s: number;
+  depth: number;
+  range: number;
+  complete: boolean;
+}
+
+export interface ExerciseSummary {
+  title: string;
+  unit: string;
+  count: number;
+  reps: RepRecord[];
+  partial: RepRecord | null;
+  mean_range: number | null;
+  mean_duration_s: number | null;
+}
+
+/** GET /v1/sessions/{id}/report (docs/analysis.md), the fields the page shows. */
+export interface SessionReport {
+  session_id: string;
+  detector: { name: string; version: string } | null;
+  width: number | null;
+  height: number | null;
+  frames: number;
+  duration_s: number;
+  fps: number | null;
+  mean_confidence: number | null;
+  exercises: Record<string, ExerciseSummary>;
+  plots: Record<'angles_png' | 'angles_svg' | 'timeline_png' | 'timeline_svg', string>;
+}
+
+export function sessionReport(id: string, token: string): Promise<SessionReport> {
+  return call(`/v1/sessions/${id}/report`, {}, token);
+}
+
+/** A report plot fetched with the bearer token, as an object URL for <img> or a link. */
+export async function plotObjectUrl(path: string, token: string): Promise<string> {
+  const reply = await fetch(apiUrl(path), { headers: { Authorization: `Bearer ${token}` } });
+  if (!reply.ok) throw new ApiError(reply.status, `${path}: ${reply.status}`);
+  return URL.createObjectURL(await reply.blob());
+}

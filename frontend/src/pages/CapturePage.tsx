@@ -5,6 +5,7 @@ import { ImportPanel } from '../components/ImportPanel';
 import { LivePrediction } from '../components/LivePrediction';
 import { ModelControls } from '../components/ModelControls';
 import { RecordPanel } from '../components/RecordPanel';
+import { RepCounterPanel, useLiveReps } from '../components/RepCounterPanel';
 import { SessionPanel } from '../components/SessionPanel';
 import { StatusBar, type Stats } from '../components/StatusBar';
 import { listModels, type ModelList } from '../lib/api';
@@ -65,6 +66,8 @@ export function CapturePage() {
   const [threshold, setThreshold] = useState(0.3);
   const thresholdRef = useRef(threshold);
   thresholdRef.current = threshold;
+  const reps = useLiveReps(params.get('exercise') ?? 'squat');
+  const { trackReps, refreshReps } = reps;
 
   // Detector and backend: (re)loaded whenever either choice changes. "auto" measures the
   // backends once (wasm vs webgl vs webgpu) and keeps the fastest for later loads.
@@ -133,6 +136,7 @@ export function CapturePage() {
       const context = canvas.getContext('2d');
       if (context) drawPoses(context, people, thresholdRef.current);
     }
+    if (result.newFrame && people.length > 0) trackReps(result.t, people[0].keypoints);
     const current = sessionRef.current;
     const detector = detectorRef.current;
     if (!current || !detector) return;
@@ -150,7 +154,7 @@ export function CapturePage() {
     } else {
       current.tick();
     }
-  }, []);
+  }, [trackReps]);
 
   // The detection loop runs for the page's lifetime; it idles while nothing is loaded.
   useEffect(() => {
@@ -170,6 +174,7 @@ export function CapturePage() {
         dropped: current?.buffer.dropped ?? 0,
         reconnects: current?.stream.reconnects ?? 0,
       });
+      refreshReps();
       const recorder = recorderRef.current;
       if (recorder) {
         const phase = recorder.phaseAt(performance.now());
@@ -186,7 +191,7 @@ export function CapturePage() {
       loop.stop();
       clearInterval(timer);
     };
-  }, [onResult]);
+  }, [onResult, refreshReps]);
 
   useEffect(
     () => installTestHooks({ loop: loopRef, session: sessionRef, detector: detectorRef, backend: backendRef }),
@@ -258,6 +263,12 @@ export function CapturePage() {
           onClassifier={setClassifier}
           onStart={startSession}
           onStop={stopSession}
+        />
+        <RepCounterPanel
+          exercise={reps.exercise}
+          onExercise={reps.setExercise}
+          view={reps.view}
+          onReset={reps.reset}
         />
         <RecordPanel session={session} recording={clipPhase !== ''} clips={clips} onRecord={recordClip} />
         <ModelControls

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { PredictionTimeline } from '../components/PredictionTimeline';
+import { SessionReportView } from '../components/SessionReportView';
 import {
   describeSession,
   downloadExport,
@@ -129,6 +130,7 @@ function SessionDetail(props: { id: string; token: string }) {
         </button>
       </div>
       <PredictionTimeline predictions={predictions} />
+      {props.token && <SessionReportView id={props.id} token={props.token} />}
     </section>
   );
 }

@@ -58,6 +58,7 @@ def test_shape_dtype_and_spec() -> None:
         "min_score": 0.3,
         "skeleton": "coco17",
         "layout": spec.layout,
+        "angles": False,
     }
     assert FeatureSpec.from_dict({**spec.to_dict(), "future_key": 1}) == spec
 
@@ -150,3 +151,39 @@ def test_vectorised_speed() -> None:
         keypoints_to_features(poses)
     frames_per_s = 10 * len(poses) / (time.perf_counter() - started)
     assert frames_per_s > 200_000, frames_per_s
+
+
+def test_angle_features_append_each_angle_and_its_mask() -> None:
+    from pose_ml.analysis.angles import ANGLE_NAMES, compute_angles
+
+    poses = _poses(30, seed=5, low_score=0.0)
+    spec = feature_spec(angles=True)
+    spec.check_supported()
+    features = spec.features(poses)
+    assert features.shape == (30, 51 + 2 * len(ANGLE_NAMES)) == (30, spec.size)
+    np.testing.assert_array_equal(features[:, :51], keypoints_to_features(poses))
+    degrees = compute_angles(poses, min_score=spec.min_score)
+    known = np.isfinite(degrees)
+    angles, masks = features[:, 51 : 51 + len(ANGLE_NAMES)], features[:, 51 + len(ANGLE_NAMES) :]
+    np.testing.assert_array_equal(masks, known.astype(np.float32))
+    np.testing.assert_allclose(angles[known], degrees[known] / 180.0, rtol=1e-6)
+    assert np.all(angles[~known] == 0.0) and (~known).any() and known.any()
+
+
+@pytest.mark.parametrize("angles", [False, True])
+def test_the_mirror_map_gives_the_features_of_the_mirrored_pose(angles: bool) -> None:
+    from pose_ml.augment import mirror_keypoints
+    from pose_ml.features import mirror_feature_map
+
+    spec = feature_spec(angles=angles)
+    poses = _poses(50, seed=9)
+    order, signs = mirror_feature_map(spec)
+    expected = spec.features(poses)[:, order] * np.asarray(signs, dtype=np.float32)
+    np.testing.assert_allclose(spec.features(mirror_keypoints(poses)), expected, atol=1e-4)
+
+
+def test_specs_this_code_cannot_make_are_refused() -> None:
+    with pytest.raises(ValueError, match="not supported"):
+        FeatureSpec(version=2, size=51, angles=False).check_supported()
+    with pytest.raises(ValueError, match="not supported"):
+        FeatureSpec(version=3, size=69, angles=True).check_supported()

@@ -10,9 +10,14 @@ the person stands in the image or how large they appear:
 3. per keypoint: x and y centred and scaled, set to 0 when the point is not confident
    (score < min_score or a non-finite coordinate), then a mask channel (1 if confident).
 
+Version 2 (`angles=True`) appends, for each joint angle of pose_ml.analysis.angles (elbows,
+shoulders, hips, knees, trunk lean), the angle / 180 and a mask (1 when every point it uses
+is confident; the angle is 0 otherwise). Angles do not change with rotation or scale, so they
+carry the shape of the pose where the coordinates carry its layout.
+
 Everything is vectorised over frames: no Python loop per frame (serving runs this on
-thousands of frames per batch). Bump FEATURE_SPEC_VERSION whenever the output changes, so a
-model is never served with features it was not trained on.
+thousands of frames per batch). Add a version whenever the output changes, so a model is
+never served with features it was not trained on.
 """
 
 from __future__ import annotations
@@ -22,14 +27,22 @@ from typing import Any, Final
 
 import numpy as np
 
-from pose_common.skeleton import NUM_KEYPOINTS, SKELETON_NAME
+from pose_common.skeleton import LEFT_RIGHT_PAIRS, NUM_KEYPOINTS, SKELETON_NAME
+from pose_ml.analysis.angles import ANGLE_NAMES, compute_angles
 
-FEATURE_SPEC_VERSION: Final[int] = 1
+FEATURE_SPEC_VERSION: Final[int] = 1  # the default: keypoint coordinates and masks only
+ANGLES_SPEC_VERSION: Final[int] = 2  # the same, then joint angles and their masks
 CHANNELS: Final[int] = 3  # x, y, mask
 FEATURE_SIZE: Final[int] = NUM_KEYPOINTS * CHANNELS
 DEFAULT_MIN_SCORE: Final[float] = 0.2
 EXTENT_FACTOR: Final[float] = 0.5
 _MIN_SCALE: Final[float] = 1e-6
+
+ANGLE_FEATURES: Final[int] = 2 * len(ANGLE_NAMES)  # angle / 180, mask
+_ANGLES_LAYOUT: Final[str] = (
+    "per keypoint: x, y (hip-centred, torso-scaled), mask; then per joint angle "
+    f"({', '.join(ANGLE_NAMES)}): degrees / 180, mask"
+)
 
 _SHOULDERS: Final[slice] = slice(5, 7)  # left, right shoulder
 _HIPS: Final[slice] = slice(11, 13)  # left, right hip
@@ -45,6 +58,8 @@ class FeatureSpec:
     skeleton: str = SKELETON_NAME
     layout: str = "per keypoint: x, y (hip-centred, torso-scaled), mask"
 
+    angles: bool = False
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -56,15 +71,32 @@ class FeatureSpec:
 
     def check_supported(self) -> None:
         """Raise ValueError when this code cannot produce the features this spec describes."""
-        if self.version != FEATURE_SPEC_VERSION or self.size != FEATURE_SIZE:
+        expected = {
+            FEATURE_SPEC_VERSION: (False, FEATURE_SIZE),
+            ANGLES_SPEC_VERSION: (True, FEATURE_SIZE + ANGLE_FEATURES),
+        }
+        if expected.get(self.version) != (self.angles, self.size):
             raise ValueError(
-                f"feature spec v{self.version} (size {self.size}) is not supported; "
-                f"this code makes v{FEATURE_SPEC_VERSION} (size {FEATURE_SIZE})"
+                f"feature spec v{self.version} (size {self.size}, angles {self.angles}) is not "
+                f"supported; this code makes v{FEATURE_SPEC_VERSION} (size {FEATURE_SIZE}) and "
+                f"v{ANGLES_SPEC_VERSION} (size {FEATURE_SIZE + ANGLE_FEATURES}, angles)"
             )
 
+    def features(self, keypoints: np.ndarray) -> np.ndarray:
+        """(N, 17, 3) keypoints -> (N, size) input of a model trained with this spec."""
+        return keypoints_to_features(keypoints, min_score=self.min_score, angles=self.angles)
 
-def feature_spec(*, min_score: float = DEFAULT_MIN_SCORE) -> FeatureSpec:
-    """The spec of keypoints_to_features called with this min_score."""
+
+def feature_spec(*, min_score: float = DEFAULT_MIN_SCORE, angles: bool = False) -> FeatureSpec:
+    """The spec of keypoints_to_features called with these options."""
+    if angles:
+        return FeatureSpec(
+            version=ANGLES_SPEC_VERSION,
+            size=FEATURE_SIZE + ANGLE_FEATURES,
+            min_score=float(min_score),
+            layout=_ANGLES_LAYOUT,
+            angles=True,
+        )
     return FeatureSpec(min_score=float(min_score))
 
 
@@ -117,9 +149,9 @@ def _max_pairwise_distance(x: np.ndarray, y: np.ndarray, conf: np.ndarray) -> np
 
 
 def keypoints_to_features(
-    keypoints: np.ndarray, *, min_score: float = DEFAULT_MIN_SCORE
+    keypoints: np.ndarray, *, min_score: float = DEFAULT_MIN_SCORE, angles: bool = False
 ) -> np.ndarray:
-    """(N, 17, 3) [x, y, score] in pixels -> (N, 51) float32 model input."""
+    """(N, 17, 3) [x, y, score] in pixels -> (N, 51) float32 model input (N, 69 with angles)."""
     points = np.asarray(keypoints, dtype=np.float32)
     if points.ndim != 3 or points.shape[1:] != (NUM_KEYPOINTS, 3):
         raise ValueError(f"keypoints must have shape (N, {NUM_KEYPOINTS}, 3), got {points.shape}")
@@ -133,4 +165,38 @@ def keypoints_to_features(
     out[:, :, 0] = ((x - centre_x) * inverse * conf).T
     out[:, :, 1] = ((y - centre_y) * inverse * conf).T
     out[:, :, 2] = conf.T
-    return out.reshape(points.shape[0], FEATURE_SIZE)
+    flat = out.reshape(points.shape[0], FEATURE_SIZE)
+    if not angles:
+        return flat
+    return np.concatenate([flat, _angle_features(points, min_score=min_score)], axis=1)
+
+
+def _angle_features(points: np.ndarray, *, min_score: float) -> np.ndarray:
+    """(N, 2 * angles): each joint angle / 180 (0 when unknown), then its mask."""
+    degrees = compute_angles(points, min_score=min_score)
+    known = np.isfinite(degrees)
+    values = np.where(known, degrees / 180.0, 0.0).astype(np.float32)
+    return np.concatenate([values, known.astype(np.float32)], axis=1)
+
+
+def mirror_feature_map(spec: FeatureSpec) -> tuple[list[int], list[float]]:
+    """(order, signs) with features(mirrored pose) == features(pose)[:, order] * signs."""
+    keypoint_order = list(range(NUM_KEYPOINTS))
+    for left, right in LEFT_RIGHT_PAIRS:
+        keypoint_order[left], keypoint_order[right] = right, left
+    order = [CHANNELS * k + c for k in keypoint_order for c in range(CHANNELS)]
+    signs = [-1.0, 1.0, 1.0] * NUM_KEYPOINTS  # x flips; y and the mask do not
+    if spec.angles:
+        names = list(ANGLE_NAMES)
+        swapped = [
+            names.index(
+                n.replace("left_", "right_")
+                if n.startswith("left_")
+                else n.replace("right_", "left_")
+            )
+            for n in names
+        ]
+        order += [FEATURE_SIZE + i for i in swapped]
+        order += [FEATURE_SIZE + len(names) + i for i in swapped]
+        signs += [1.0] * ANGLE_FEATURES
+    return order, signs

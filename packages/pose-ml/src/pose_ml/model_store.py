@@ -33,7 +33,8 @@ import tensorflow as tf
 from pose_common import model_catalog as catalog
 from pose_common.skeleton import KEYPOINT_NAMES, SKELETON_NAME
 from pose_common.streams import MODELS
-from pose_ml.features import FeatureSpec, keypoints_to_features
+from pose_ml import layers as _layers  # noqa: F401  (registers the custom layers for loading)
+from pose_ml.features import FeatureSpec
 from pose_ml.labels import LabelMap
 from pose_ml.mlp import build_mlp
 
@@ -41,6 +42,7 @@ __all__ = [
     "LoadedModel",
     "ModelLoadError",
     "build_mlp",
+    "import_version",
     "load_model",
     "publish_model",
     "set_alias",
@@ -73,7 +75,7 @@ class LoadedModel:
 
     def features(self, keypoints: np.ndarray) -> np.ndarray:
         """(N, 17, 3) keypoints -> this model's (N, F) input."""
-        return keypoints_to_features(keypoints, min_score=self.feature_spec.min_score)
+        return self.feature_spec.features(keypoints)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(N, F) features -> (N, labels) probabilities through the traced function."""
@@ -180,10 +182,14 @@ def publish_model(
     alias: str | None = catalog.PRODUCTION,
     redis: redis_lib.Redis | None = None,
     models_stream: str | None = None,
+    files: Mapping[str, bytes] | None = None,
+    manifest_extra: Mapping[str, Any] | None = None,
 ) -> int:
     """Write a new version atomically, point `alias` at it, announce it; return its number.
 
     feature_spec defaults to FeatureSpec() (keypoints_to_features with its default min_score).
+    `files` are written beside the model (plots, the evaluation split); `manifest_extra`
+    adds fields to the manifest (the config, the job).
     """
     label_map = labels if isinstance(labels, LabelMap) else LabelMap.from_names(labels)
     feature_spec = feature_spec or FeatureSpec()
@@ -196,6 +202,7 @@ def publish_model(
     try:
         model.save(tmp / catalog.MODEL_FILE)
         _write_json(tmp / catalog.REPORT_FILE, report or {})
+        _write_files(tmp, files or {})
         manifest = _manifest(
             name=name,
             version=0,
@@ -205,11 +212,57 @@ def publish_model(
             training_data=training_data,
             parent_version=parent_version,
         )
+        manifest.update(manifest_extra or {})
         version = _rename_into_place(tmp=tmp, root=Path(root), name=name, manifest=manifest)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     log.info("published model %s version %d", name, version)
+    if alias is not None:
+        _point_alias(root=Path(root), name=name, alias=alias, version=version)
+    _announce(redis, models_stream, name=name, version=version, alias=alias, event="published")
+    return version
+
+
+def _write_files(directory: Path, files: Mapping[str, bytes]) -> None:
+    reserved = {catalog.MODEL_FILE, catalog.MANIFEST_FILE, catalog.REPORT_FILE}
+    for filename, content in files.items():
+        if "/" in filename or filename.startswith(".") or filename in reserved:
+            raise ValueError(f"cannot store an extra file named {filename!r}")
+        with open(directory / filename, "wb") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def import_version(
+    *,
+    root: Path,
+    name: str,
+    source: Path,
+    alias: str | None = catalog.PRODUCTION,
+    redis: redis_lib.Redis | None = None,
+    models_stream: str | None = None,
+) -> int:
+    """Publish a complete version directory made elsewhere (a shipped default model) as-is.
+
+    It is copied into a temp dir, then renamed in as the next version; its manifest keeps
+    everything but the name and version number.
+    """
+    source = Path(source)
+    manifest = json.loads((source / catalog.MANIFEST_FILE).read_text())
+    model_dir = catalog.model_root(Path(root), name)
+    model_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=model_dir))
+    try:
+        for path in source.iterdir():
+            if path.is_file() and path.name != catalog.MANIFEST_FILE:
+                shutil.copyfile(path, tmp / path.name)
+        manifest.update({"name": name, "imported_from": str(source)})
+        version = _rename_into_place(tmp=tmp, root=Path(root), name=name, manifest=manifest)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     if alias is not None:
         _point_alias(root=Path(root), name=name, alias=alias, version=version)
     _announce(redis, models_stream, name=name, version=version, alias=alias, event="published")

@@ -21,7 +21,7 @@ from pose_common.skeleton import NUM_KEYPOINTS
 from pose_ml.analysis.report import SessionAnalyzer
 
 DEFAULT_CHUNK_ROWS: Final[int] = 5000
-_FLOAT4_ARRAY_OID: Final[int] = 1021
+FLOAT4_ARRAY_OID: Final[int] = 1021
 _HEADER_INTS: Final[int] = 5  # ndim, has-null flag, element type, length, lower bound
 _ROW_INTS: Final[int] = _HEADER_INTS + 2 * NUM_KEYPOINTS * 3  # then (length, value) per element
 
@@ -57,7 +57,7 @@ class FrameMeta:
         return {"name": self.detector, "version": self.detector_version}
 
 
-class _RawArrayLoader(Loader):
+class RawArrayLoader(Loader):
     """Leaves a binary float4[] as bytes: the chunk is decoded by numpy in one go."""
 
     format = Format.BINARY
@@ -98,7 +98,7 @@ def iter_frame_chunks(
 ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
     """(times (N,), keypoints (N, 17, 3)) chunks of one person's frames in seq order."""
     with conn.cursor(name="analysis_frames", binary=True) as cursor:
-        cursor.adapters.register_loader(_FLOAT4_ARRAY_OID, _RawArrayLoader)
+        cursor.adapters.register_loader(FLOAT4_ARRAY_OID, RawArrayLoader)
         cursor.execute(_FRAMES, (session_id, person, t_from, t_until))
         while rows := cursor.fetchmany(chunk_rows):
             times = np.fromiter((row[0] for row in rows), dtype=np.float64, count=len(rows))

@@ -1,0 +1,189 @@
+"""`posestream`: train, tune, evaluate, promote, roll back, import and export from a shell.
+
+    posestream import FILE --format yoga|mlkit --model NAME
+    posestream train CONFIG [--set KEY=VALUE ...] [--promote auto|never|force] [--local]
+    posestream tune CONFIG [--trials N] [--time-budget S] [--local]
+    posestream evaluate MODEL [--version N]
+    posestream promote MODEL VERSION [--force]
+    posestream rollback MODEL [--to VERSION]
+    posestream export CONFIG --out FILE.csv|FILE.json
+    posestream models | jobs | configs | cancel JOB | seed-defaults | build-defaults
+
+train and tune queue a job for the trainer workers and follow it with a progress bar
+(--local runs it in this process instead, --detach returns the job id at once). Settings come
+from the same POSE_* environment as the services. Errors print one line and exit with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pose_trainer.errors import BadRequest
+from pose_trainer.settings import TrainerSettings, get_settings
+
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A message for the user, printed without a traceback."""
+
+
+def _parse_set(values: Sequence[str]) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"--set wants KEY=VALUE (e.g. training.epochs=5), got {item!r}")
+        overrides[key] = yaml.safe_load(raw)
+    return overrides
+
+
+def _print(data: Any) -> None:
+    print(json.dumps(data, indent=2, default=str, sort_keys=False))
+
+
+def _settings() -> TrainerSettings:
+    from pose_trainer.celery_app import configure
+
+    settings = get_settings()
+    configure(settings)
+    return settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="posestream",
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=__doc__.split("\n\n", 1)[1],
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("import", help="import a keypoint CSV as labelled sessions")
+    p.add_argument("file", type=Path)
+    p.add_argument("--format", required=True, choices=["yoga", "mlkit"])
+    p.add_argument("--model", required=True, help="model name the sessions are recorded for")
+
+    for name, text in (("train", "train a model version"), ("tune", "search hyperparameters")):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("config", help="registered config name or a YAML file")
+        p.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="override a config field, e.g. training.epochs=5 (repeatable)",
+        )
+        p.add_argument("--local", action="store_true", help="run in this process")
+        p.add_argument("--detach", action="store_true", help="queue and print the job id")
+        p.add_argument("--job-id", help="idempotency key (default: a new id)")
+        if name == "train":
+            p.add_argument("--promote", choices=["auto", "never", "force"], default="auto")
+        else:
+            p.add_argument("--trials", type=int, help="tuning.max_trials")
+            p.add_argument("--time-budget", type=float, help="tuning.time_budget_s (seconds)")
+
+    p = sub.add_parser("evaluate", help="metrics of a version on its evaluation split")
+    p.add_argument("model")
+    p.add_argument("--version", type=int, help="default: production")
+
+    p = sub.add_parser("promote", help="promote a version if it beats production")
+    p.add_argument("model")
+    p.add_argument("version", type=int)
+    p.add_argument("--force", action="store_true", help="promote even if it is not better")
+
+    p = sub.add_parser("rollback", help="point production back at the previous version")
+    p.add_argument("model")
+    p.add_argument("--to", type=int, dest="to_version", help="a chosen version instead")
+
+    p = sub.add_parser("export", help="write the frames a config selects as CSV or JSON")
+    p.add_argument("config")
+    p.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.json")
+
+    sub.add_parser("models", help="models, versions, aliases and metrics")
+    p = sub.add_parser("jobs", help="recent jobs")
+    p.add_argument("--model")
+    sub.add_parser("configs", help="registered experiment configs")
+    p = sub.add_parser("cancel", help="cancel a queued or running job")
+    p.add_argument("job_id")
+    sub.add_parser("seed-defaults", help="install the shipped default models where missing")
+    p = sub.add_parser("build-defaults", help="rebuild the shipped default models")
+    p.add_argument(
+        "--shared",
+        type=Path,
+        default=Path("../shared"),
+        help="directory holding data/yoga-train and data/mlkit-fitness",
+    )
+    p.add_argument("--out", type=Path, help="default: the package's default_models/")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from pose_trainer import commands
+
+    handler = getattr(commands, "run_" + args.command.replace("-", "_"))
+    try:
+        result = handler(args, _settings())
+    except (CliError, BadRequest) as exc:
+        print(f"posestream {args.command}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"posestream {args.command}: interrupted", file=sys.stderr)
+        return 130
+    if result is not None:
+        _print(result)
+    return 0
+
+
+def follow_job(settings: TrainerSettings, job_id: str, *, poll_s: float = 0.5) -> dict[str, Any]:
+    """A tqdm bar of a queued job's epochs until it ends; returns its row as a dict."""
+    from tqdm import tqdm
+
+    from pose_trainer import jobs
+    from pose_trainer.runner import connect_db
+
+    bar = tqdm(total=0, unit="epoch", dynamic_ncols=True, file=sys.stderr)
+    phase = None
+    try:
+        with connect_db(settings) as conn:
+            while True:
+                job = jobs.get_job(conn, job_id)
+                if job is None:
+                    raise CliError(f"unknown job {job_id!r}")
+                update_bar(bar, job.progress, phase)
+                phase = job.progress.get("phase", phase)
+                if job.finished:
+                    break
+                time.sleep(poll_s)
+    finally:
+        bar.close()
+    return {"job_id": job.id, "status": job.status, "error": job.error, "result": job.result}
+
+
+def update_bar(bar: Any, progress: dict[str, Any], last_phase: str | None) -> None:
+    """Show a job's progress (phase, fold/member, epoch n of N, metrics) on a tqdm bar."""
+    phase = progress.get("phase")
+    if phase != last_phase or progress.get("epochs") != bar.total:
+        bar.reset(total=progress.get("epochs") or 0)
+    where = [str(phase or "queued")]
+    for key, total in (("fold", "folds"), ("member", "members"), ("trial", "trials")):
+        if progress.get(key):
+            where.append(f"{key} {progress[key]}/{progress.get(total) or '?'}")
+    bar.set_description(", ".join(where))
+    bar.n = int(progress.get("epoch") or 0)
+    metrics = progress.get("metrics") or {}
+    bar.set_postfix({k: v for k, v in metrics.items() if k in ("loss", "accuracy", "val_accuracy")})
+    bar.refresh()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,236 @@
+"""What each `posestream` command does (argument parsing lives in pose_trainer.cli)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from pose_common import model_catalog as catalog
+from pose_trainer.cli import CliError, _parse_set, follow_job
+from pose_trainer.errors import BadRequest
+from pose_trainer.runner import connect_db
+from pose_trainer.settings import TrainerSettings
+
+
+def run_import(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_ml.datasets.formats import FormatError, read_sessions
+    from pose_ml.datasets.store import import_sessions
+
+    if not catalog.NAME_PATTERN.match(args.model):
+        raise CliError(f"invalid model name {args.model!r}")
+    try:
+        sessions = read_sessions(args.file, format=args.format)
+    except FormatError as exc:
+        raise CliError(str(exc)) from None
+    with connect_db(settings) as conn:
+        summary = import_sessions(conn, sessions=sessions, model=args.model)
+    return {
+        "file": str(args.file),
+        "sessions": len(summary.sessions),
+        "subjects": sorted({s.subject for s in sessions}),
+        "frames": summary.frames_seen,
+        "frames_inserted": summary.frames_inserted,
+    }
+
+
+def _request(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
+    request: dict[str, Any] = {"config": args.config, "overrides": overrides, "actor": "cli"}
+    if hasattr(args, "promote"):
+        request["promote"] = args.promote
+    return request
+
+
+def _run_job(
+    args: argparse.Namespace, settings: TrainerSettings, kind: str, overrides: dict[str, Any]
+) -> dict[str, Any] | None:
+    from tqdm import tqdm
+
+    from pose_trainer.cli import update_bar
+    from pose_trainer.runner import run_job
+    from pose_trainer.submit import create_checked_job, send_job
+
+    with connect_db(settings) as conn:
+        job_id, created = create_checked_job(
+            conn,
+            kind=kind,
+            request=_request(args, overrides),
+            job_id=args.job_id,  # type: ignore[arg-type]
+        )
+    if not created:
+        print(f"job {job_id} exists already: following it", file=sys.stderr)
+    if args.local:
+        bar = tqdm(total=0, unit="epoch", dynamic_ncols=True, file=sys.stderr)
+        state = {"phase": None}
+
+        def show(progress: dict[str, Any]) -> None:
+            update_bar(bar, progress, state["phase"])
+            state["phase"] = progress.get("phase")
+
+        try:
+            return run_job(job_id, settings=settings, on_progress=show, worker="cli")
+        finally:
+            bar.close()
+    if created:
+        send_job(settings, kind=kind, job_id=job_id)
+    if args.detach:
+        return {"job_id": job_id, "queued": created}
+    outcome = follow_job(settings, job_id)
+    if outcome["status"] != "succeeded":
+        raise CliError(f"job {job_id} {outcome['status']}: {outcome['error'] or ''}".strip())
+    return outcome
+
+
+def run_train(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any] | None:
+    return _run_job(args, settings, "train", _parse_set(args.set))
+
+
+def run_tune(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any] | None:
+    overrides = _parse_set(args.set)
+    if args.trials is not None:
+        overrides["tuning.max_trials"] = args.trials
+    if args.time_budget is not None:
+        overrides["tuning.time_budget_s"] = args.time_budget
+    return _run_job(args, settings, "tune", overrides)
+
+
+def run_evaluate(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_trainer.promotion import evaluate_version
+
+    result = evaluate_version(settings=settings, model=args.model, version=args.version)
+    metrics = result["metrics"]
+    return {
+        "model": args.model,
+        "version": result["version"],
+        "accuracy": metrics["accuracy"],
+        "macro_f1": metrics["macro_f1"],
+        "frames": metrics["frames"],
+        "per_class": metrics["per_class"],
+    }
+
+
+def run_promote(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_trainer.promotion import promote_version
+
+    result = promote_version(
+        settings=settings, model=args.model, version=args.version, force=args.force, actor="cli"
+    )
+    if not result["promoted"]:
+        raise CliError(f"not promoted: {result['reason']}")
+    return result
+
+
+def run_rollback(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_trainer.promotion import rollback_model
+
+    return rollback_model(
+        settings=settings, model=args.model, to_version=args.to_version, actor="cli"
+    )
+
+
+def run_export(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_ml.datasets.export import write_dataset
+    from pose_ml.datasets.store import load_dataset
+    from pose_ml.experiments import ConfigError, load_config
+
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    suffix = args.out.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise CliError(f"--out must end in .csv or .json, got {args.out.name!r}")
+    with connect_db(settings) as conn:
+        dataset = load_dataset(conn, config.dataset)
+    if len(dataset) == 0:
+        raise CliError(f"config {config.name!r} selects no labelled frames")
+    write_dataset(dataset, args.out, format=suffix[1:])
+    return {"out": str(args.out), "frames": len(dataset), "labels": dataset.label_counts()}
+
+
+def run_models(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    out = []
+    for info in catalog.list_models(settings.model_dir):
+        versions = []
+        for version in info.versions:
+            manifest = catalog.read_manifest(settings.model_dir, info.name, version)
+            versions.append(
+                {
+                    "version": version,
+                    "created": manifest.get("created"),
+                    "metrics": manifest.get("metrics", {}),
+                    "aliases": sorted(a for a, v in info.aliases.items() if v == version),
+                }
+            )
+        out.append({"name": info.name, "aliases": info.aliases, "versions": versions})
+    return {"models": out}
+
+
+def run_jobs(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_trainer import jobs
+
+    with connect_db(settings) as conn:
+        rows = jobs.list_jobs(conn, model=args.model)
+    return {
+        "jobs": [
+            {
+                "id": j.id,
+                "kind": j.kind,
+                "model": j.model,
+                "status": j.status,
+                "progress": j.progress,
+                "error": j.error,
+                "created_at": j.created_at,
+            }
+            for j in rows
+        ]
+    }
+
+
+def run_configs(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_ml.experiments import ConfigError, load_config, registered_configs
+
+    out = {}
+    for name, path in registered_configs().items():
+        try:
+            config = load_config(name)
+            out[name] = {
+                "model": config.model,
+                "description": config.description,
+                "file": str(path),
+            }
+        except ConfigError as exc:
+            out[name] = {"error": str(exc), "file": str(path)}
+    return {"configs": out}
+
+
+def run_cancel(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_trainer import jobs
+    from pose_trainer.celery_app import app
+
+    with connect_db(settings) as conn:
+        status = jobs.request_cancel(conn, args.job_id)
+    if status is None:
+        raise CliError(f"unknown job {args.job_id!r}")
+    app.control.revoke(args.job_id)
+    return {"job_id": args.job_id, "status": status, "cancel_requested": True}
+
+
+def run_seed_defaults(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_trainer.defaults import seed_default_models
+
+    return {"installed": seed_default_models(settings=settings, actor="cli")}
+
+
+def run_build_defaults(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
+    from pose_trainer.defaults import DEFAULTS_DIR
+    from pose_trainer.defaults_build import build_default_models
+
+    try:
+        return build_default_models(
+            shared=args.shared,
+            out=args.out or DEFAULTS_DIR,
+            progress=lambda line: print(line, file=sys.stderr),
+        )
+    except (FileNotFoundError, BadRequest) as exc:
+        raise CliError(str(exc)) from None

@@ -1,0 +1,91 @@
+"""The registry tables: one model_versions row per published version, model_events in order.
+
+The files of a version live in the model store (pose_ml.model_store, shared storage); these
+rows add what the API lists and filters on: the job and config that made it, its metrics,
+its training data summary, and every publication, promotion, refusal and roll back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+
+def record_version(
+    conn: psycopg.Connection,
+    *,
+    model: str,
+    version: int,
+    job_id: str | None,
+    config: str,
+    metrics: Mapping[str, Any],
+    training_data: Mapping[str, Any],
+    parent_version: int | None,
+) -> None:
+    conn.execute(
+        "INSERT INTO model_versions (model, version, job_id, config, metrics, training_data,"
+        " parent_version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+        " ON CONFLICT (model, version) DO UPDATE SET metrics = EXCLUDED.metrics",
+        (
+            model,
+            version,
+            job_id,
+            config,
+            Jsonb(dict(metrics)),
+            Jsonb(dict(training_data)),
+            parent_version,
+        ),
+    )
+
+
+def version_of_job(conn: psycopg.Connection, job_id: str) -> tuple[str, int] | None:
+    """The version a job already published (so a re-delivered job never publishes twice)."""
+    row = conn.execute(
+        "SELECT model, version FROM model_versions WHERE job_id = %s", (job_id,)
+    ).fetchone()
+    return None if row is None else (str(row[0]), int(row[1]))
+
+
+def record_event(
+    conn: psycopg.Connection,
+    *,
+    model: str,
+    version: int | None,
+    event: str,
+    alias: str | None = None,
+    actor: str = "",
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO model_events (model, version, event, alias, actor, detail)"
+        " VALUES (%s, %s, %s, %s, %s, %s)",
+        (model, version, event, alias, actor[:64], Jsonb(dict(detail or {}))),
+    )
+
+
+def list_events(conn: psycopg.Connection, model: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT version, event, alias, actor, detail, created_at FROM model_events"
+            " WHERE model = %s ORDER BY id DESC LIMIT %s",
+            (model, limit),
+        )
+        return cur.fetchall()
+
+
+def production_history(conn: psycopg.Connection, model: str) -> list[int]:
+    """Versions that production pointed at, oldest first (consecutive repeats collapsed)."""
+    rows = conn.execute(
+        "SELECT version FROM model_events WHERE model = %s AND alias = 'production'"
+        " AND event IN ('promoted', 'forced', 'rolled_back', 'seeded') ORDER BY id",
+        (model,),
+    ).fetchall()
+    history: list[int] = []
+    for (version,) in rows:
+        if version is not None and (not history or history[-1] != version):
+            history.append(int(version))
+    return history

@@ -14,7 +14,7 @@ import pytest
 
 from pose_ml.datasets.formats import read_sessions
 from pose_ml.datasets.store import import_sessions
-from pose_trainer.celery_app import configure
+from pose_trainer.celery_app import create_app
 from pose_trainer.settings import TrainerSettings
 from tests.conftest import shared_path
 from tests.processes import stop_service, tail, wait_until
@@ -48,7 +48,7 @@ def trainer_settings(
         metrics_port=0,
         trainer_seed_defaults=False,
     )
-    configure(settings)
+    create_app(settings)
     return settings
 
 
@@ -124,13 +124,13 @@ def workers(
 
 def wait_for_worker(workers: Workers, settings: TrainerSettings, role: str) -> None:
     """Until the role's Celery worker answers a ping."""
-    from pose_trainer.celery_app import app
+    from pose_trainer.celery_app import get_app
 
     def answered() -> bool:
         proc = workers.processes[role]
         if proc.poll() is not None:
             raise AssertionError(f"trainer {role} exited:\n{workers.log(role)}")
-        replies = app.control.ping(timeout=0.5) or []
+        replies = get_app().control.ping(timeout=0.5) or []
         return any(name.startswith(f"{role}@") for reply in replies for name in reply)
 
     try:

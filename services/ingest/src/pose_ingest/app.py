@@ -23,7 +23,7 @@ from pose_ingest.backpressure import BackpressureMonitor
 from pose_ingest.frontend import default_dist_dir, mount_frontend
 from pose_ingest.publisher import FramePublisher
 from pose_ingest.relay import PredictionHub, PredictionRelay
-from pose_ingest.routes import frames, health, read, report, sessions, stream
+from pose_ingest.routes import frames, health, models_admin, read, report, sessions, stream
 from pose_ingest.session_store import SessionStore
 from pose_ingest.settings import IngestSettings, get_settings
 from pose_ingest.state import IngestState
@@ -139,6 +139,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
     for module in (frames, stream, sessions, read, health):
         app.include_router(module.router)
     app.include_router(report.router)
+    app.include_router(models_admin.router)
     mount_frontend(app, dist_dir=settings.ingest_frontend_dir or default_dist_dir())
     app.openapi = lambda: _openapi_with_batch(app)  # type: ignore[method-assign]
     return app

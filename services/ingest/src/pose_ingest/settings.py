@@ -47,6 +47,9 @@ class IngestSettings(CommonSettings):
     )
     ingest_session_cache_size: int = Field(default=10_000, ge=1)
     ingest_graceful_shutdown_s: int = Field(default=10, ge=0)
+    ingest_trainer_answer_timeout_s: float = Field(
+        default=120.0, gt=0, description="How long promote/roll back wait for a trainer worker."
+    )
     ingest_frontend_dir: Path | None = Field(
         default=None, description="Built browser app; default frontend/dist of the checkout."
     )

@@ -1,8 +1,8 @@
 """The Celery application of the trainer: broker layout, queues, reliability settings.
 
-Contract with the clients that send tasks by name (ingest's admin API, the CLI):
-task names TASK_*, queues from TrainerSettings (training on one queue, quick control tasks on
-another so a promote never waits behind a training run), and every key under
+The contract with clients that send tasks by name (ingest's admin API, the CLI) is
+pose_common.trainer_contract: task names, queues (training on one, quick control tasks on
+another so a promote never waits behind a training run), every key under
 {POSE_KEY_PREFIX}pose:celery:. Long jobs: acks_late + reject_on_worker_lost (a killed worker's
 job is re-delivered), prefetch 1, and a visibility timeout above the longest job
 (DESIGN.md section 7); jobs are idempotent on their job id.
@@ -14,36 +14,44 @@ from datetime import timedelta
 
 from celery import Celery
 
+from pose_common.trainer_contract import (
+    CONTROL_TASKS,
+    TASK_EVALUATE,
+    TASK_PROMOTE,
+    TASK_RETRAIN_CHECK,
+    TASK_ROLLBACK,
+    TASK_TRAIN,
+    TASK_TUNE,
+    client_config,
+)
 from pose_trainer.settings import TrainerSettings
 
-TASK_TRAIN = "pose_trainer.train"
-TASK_TUNE = "pose_trainer.tune"
-TASK_EVALUATE = "pose_trainer.evaluate"
-TASK_PROMOTE = "pose_trainer.promote"
-TASK_ROLLBACK = "pose_trainer.rollback"
-TASK_RETRAIN_CHECK = "pose_trainer.retrain_check"
-CONTROL_TASKS = (TASK_EVALUATE, TASK_PROMOTE, TASK_ROLLBACK, TASK_RETRAIN_CHECK)
+__all__ = [
+    "TASK_EVALUATE",
+    "TASK_PROMOTE",
+    "TASK_RETRAIN_CHECK",
+    "TASK_ROLLBACK",
+    "TASK_TRAIN",
+    "TASK_TUNE",
+    "celery_config",
+    "create_app",
+    "get_app",
+]
 
-app = Celery("pose_trainer", include=["pose_trainer.tasks"])
+_current: Celery | None = None
 
 
 def celery_config(settings: TrainerSettings) -> dict:
     """Everything app.conf needs, from the settings (also used by clients that send tasks)."""
-    prefix = settings.celery_prefix
+    config = client_config(redis_url=settings.redis_url, key_prefix=settings.key_prefix)
+    config["broker_transport_options"]["visibility_timeout"] = settings.trainer_visibility_timeout_s
+    config["task_default_queue"] = settings.trainer_queue
+    config["task_routes"] = {
+        name: {"queue": settings.trainer_control_queue} for name in CONTROL_TASKS
+    }
     return {
-        "broker_url": settings.redis_url,
-        "result_backend": settings.redis_url,
-        "broker_transport_options": {
-            "global_keyprefix": prefix,
-            "visibility_timeout": settings.trainer_visibility_timeout_s,
-        },
-        "result_backend_transport_options": {"global_keyprefix": prefix},
+        **config,
         "broker_connection_retry_on_startup": True,
-        "task_default_queue": settings.trainer_queue,
-        "task_routes": {name: {"queue": settings.trainer_control_queue} for name in CONTROL_TASKS},
-        "task_serializer": "json",
-        "result_serializer": "json",
-        "accept_content": ["json"],
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "task_track_started": True,
@@ -62,8 +70,29 @@ def celery_config(settings: TrainerSettings) -> dict:
     }
 
 
-def configure(settings: TrainerSettings) -> Celery:
-    """Point the app at the broker and storage of these settings; returns the app."""
+def create_app(settings: TrainerSettings) -> Celery:
+    """A Celery app on the broker and storage of these settings, with the tasks registered.
+
+    A new app (not a reconfigured one) so no connection pool or result backend of earlier
+    settings survives; it becomes the current app that get_app() returns.
+    """
+    global _current
+    import pose_trainer.tasks  # noqa: F401  (registers the shared tasks with every app)
+
+    if _current is not None:
+        _current.close()
+    app = Celery("pose_trainer", set_as_current=True)
     app.conf.update(celery_config(settings))
     app.conf.pose_settings = settings
+    app.finalize(auto=True)
+    _current = app
     return app
+
+
+def get_app() -> Celery:
+    """The app of the last create_app(), else one for the environment's settings."""
+    if _current is None:
+        from pose_trainer.settings import get_settings
+
+        return create_app(get_settings())
+    return _current

@@ -51,10 +51,10 @@ def _print(data: Any) -> None:
 
 
 def _settings() -> TrainerSettings:
-    from pose_trainer.celery_app import configure
+    from pose_trainer.celery_app import create_app
 
     settings = get_settings()
-    configure(settings)
+    create_app(settings)
     return settings
 
 

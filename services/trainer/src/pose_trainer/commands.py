@@ -206,13 +206,13 @@ def run_configs(args: argparse.Namespace, settings: TrainerSettings) -> dict[str
 
 def run_cancel(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
     from pose_trainer import jobs
-    from pose_trainer.celery_app import app
+    from pose_trainer.celery_app import get_app
 
     with connect_db(settings) as conn:
         status = jobs.request_cancel(conn, args.job_id)
     if status is None:
         raise CliError(f"unknown job {args.job_id!r}")
-    app.control.revoke(args.job_id)
+    get_app().control.revoke(args.job_id)
     return {"job_id": args.job_id, "status": status, "cancel_requested": True}
 
 

@@ -23,7 +23,7 @@ from pose_common.metrics import UP, serve_metrics
 from pose_common.redis_client import connect as connect_redis
 from pose_common.streams import StreamKeys
 from pose_trainer import shutdown
-from pose_trainer.celery_app import configure
+from pose_trainer.celery_app import create_app
 from pose_trainer.settings import TrainerSettings, get_settings
 
 log = logging.getLogger(__name__)
@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     settings = get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
-    app = configure(settings)
+    app = create_app(settings)
     serve_metrics(settings.metrics_port)
     if args.role == "control":
         prepare_control(settings)

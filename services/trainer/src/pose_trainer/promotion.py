@@ -187,7 +187,10 @@ def promote_version(
         previous=current,
         force=force,
         actor=actor,
-        detail={"candidate": _summary(candidate), "production": _summary(baseline)},
+        detail={
+            "candidate_metrics": _summary(candidate),
+            "production_metrics": _summary(baseline),
+        },
     )
 
 

@@ -8,14 +8,15 @@ from pathlib import Path
 from pydantic import AliasChoices, Field, field_validator
 
 from pose_common.settings import CommonSettings
+from pose_common.trainer_contract import CONTROL_QUEUE, TRAINING_QUEUE
 
 
 class TrainerSettings(CommonSettings):
     """How the Celery workers, the beat scheduler and the CLI reach the broker and storage."""
 
-    trainer_queue: str = Field(default="pose-trainer", description="Training and tuning jobs.")
+    trainer_queue: str = Field(default=TRAINING_QUEUE, description="Training and tuning jobs.")
     trainer_control_queue: str = Field(
-        default="pose-trainer-control",
+        default=CONTROL_QUEUE,
         description="Promote, roll back, evaluate, retrain checks: never behind a training job.",
     )
     trainer_visibility_timeout_s: int = Field(
@@ -43,11 +44,6 @@ class TrainerSettings(CommonSettings):
     @classmethod
     def _empty_means_default(cls, value: object) -> object:
         return None if value == "" else value
-
-    @property
-    def celery_prefix(self) -> str:
-        """Every broker and result key starts with this (runs and tenants never collide)."""
-        return f"{self.key_prefix}pose:celery:"
 
     def heartbeat_path(self, role: str) -> Path:
         return self.trainer_heartbeat_file or self.data_dir / "heartbeat" / f"trainer-{role}.json"

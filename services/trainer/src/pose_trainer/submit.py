@@ -11,7 +11,7 @@ from typing import Any, Literal
 import psycopg
 
 from pose_trainer import jobs
-from pose_trainer.celery_app import TASK_TRAIN, TASK_TUNE, app
+from pose_trainer.celery_app import TASK_TRAIN, TASK_TUNE, get_app
 from pose_trainer.runner import check_request, resolve_config
 from pose_trainer.settings import TrainerSettings
 
@@ -39,4 +39,4 @@ def create_checked_job(
 def send_job(settings: TrainerSettings, *, kind: str, job_id: str) -> None:
     """Hand the job to the workers (task id = job id, so Celery state is found by it)."""
     task = TASK_TUNE if kind == "tune" else TASK_TRAIN
-    app.send_task(task, args=[job_id], task_id=job_id, queue=settings.trainer_queue)
+    get_app().send_task(task, args=[job_id], task_id=job_id, queue=settings.trainer_queue)

@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from celery import Task
+from celery import Task, shared_task
 
 from pose_trainer import celery_app as names
-from pose_trainer.celery_app import app
 from pose_trainer.settings import TrainerSettings, get_settings
 
 
-def _settings() -> TrainerSettings:
-    return getattr(app.conf, "pose_settings", None) or get_settings()
+def _settings(task: Task) -> TrainerSettings:
+    return getattr(task.app.conf, "pose_settings", None) or get_settings()
 
 
 def _progress_to_state(task: Task):  # type: ignore[no-untyped-def]
@@ -27,51 +26,55 @@ def _progress_to_state(task: Task):  # type: ignore[no-untyped-def]
     return report
 
 
-@app.task(name=names.TASK_TRAIN, bind=True)
+@shared_task(name=names.TASK_TRAIN, bind=True)
 def train(self: Task, job_id: str) -> dict[str, Any]:
     """Run training job `job_id` (its request is in training_jobs); idempotent."""
     from pose_trainer.runner import run_job
 
-    return run_job(job_id, settings=_settings(), on_progress=_progress_to_state(self))
+    return run_job(job_id, settings=_settings(self), on_progress=_progress_to_state(self))
 
 
-@app.task(name=names.TASK_TUNE, bind=True)
+@shared_task(name=names.TASK_TUNE, bind=True)
 def tune(self: Task, job_id: str) -> dict[str, Any]:
     """Run tuning job `job_id`; idempotent."""
     from pose_trainer.runner import run_job
 
-    return run_job(job_id, settings=_settings(), on_progress=_progress_to_state(self))
+    return run_job(job_id, settings=_settings(self), on_progress=_progress_to_state(self))
 
 
-@app.task(name=names.TASK_EVALUATE)
-def evaluate(model: str, version: int | None = None) -> dict[str, Any]:
+@shared_task(name=names.TASK_EVALUATE, bind=True)
+def evaluate(self: Task, model: str, version: int | None = None) -> dict[str, Any]:
     """Metrics of a version (production by default) on its own evaluation split."""
     from pose_trainer.promotion import evaluate_version
 
-    return evaluate_version(settings=_settings(), model=model, version=version)
+    return evaluate_version(settings=_settings(self), model=model, version=version)
 
 
-@app.task(name=names.TASK_PROMOTE)
-def promote(model: str, version: int, force: bool = False, actor: str = "") -> dict[str, Any]:
+@shared_task(name=names.TASK_PROMOTE, bind=True)
+def promote(
+    self: Task, model: str, version: int, force: bool = False, actor: str = ""
+) -> dict[str, Any]:
     """Point production at `version` if it beats production on its evaluation split."""
     from pose_trainer.promotion import promote_version
 
     return promote_version(
-        settings=_settings(), model=model, version=version, force=force, actor=actor
+        settings=_settings(self), model=model, version=version, force=force, actor=actor
     )
 
 
-@app.task(name=names.TASK_ROLLBACK)
-def rollback(model: str, to_version: int | None = None, actor: str = "") -> dict[str, Any]:
+@shared_task(name=names.TASK_ROLLBACK, bind=True)
+def rollback(
+    self: Task, model: str, to_version: int | None = None, actor: str = ""
+) -> dict[str, Any]:
     """Point production back at the version before (or `to_version`)."""
     from pose_trainer.promotion import rollback_model
 
-    return rollback_model(settings=_settings(), model=model, to_version=to_version, actor=actor)
+    return rollback_model(settings=_settings(self), model=model, to_version=to_version, actor=actor)
 
 
-@app.task(name=names.TASK_RETRAIN_CHECK)
-def retrain_check() -> dict[str, Any]:
+@shared_task(name=names.TASK_RETRAIN_CHECK, bind=True)
+def retrain_check(self: Task) -> dict[str, Any]:
     """Queue a training job for every config whose data grew enough since its last version."""
     from pose_trainer.retrain import queue_due_retraining
 
-    return queue_due_retraining(settings=_settings())
+    return queue_due_retraining(settings=_settings(self))

@@ -1,49 +1,53 @@
-"""Model registry admin API: list versions and jobs, start training, promote, roll back.
+"""Model registry admin API: configs, versions, reports, jobs; train, tune, promote, roll back.
 
-Admin token only. Ingest stays free of TensorFlow: it reads the registry tables and the
-model store, writes job rows, and hands work to the trainer workers as Celery tasks sent
-BY NAME (the names and the broker layout are the trainer's contract, pose_trainer
-.celery_app). Promote and roll back wait for the worker's answer; training answers 202 at
-once with the job id to poll.
+Admin token only. Ingest stays free of TensorFlow: it reads the registry tables and the model
+store, checks a training request's config and data itself (a bad one is a 400 at once),
+writes the job row, and hands the work to the trainer workers as Celery tasks sent BY NAME
+(pose_common.trainer_contract). Promote and roll back wait for the control worker's answer;
+training answers 202 at once with the job id to poll.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from typing import Annotated, Any, Literal
 
 from celery import Celery
 from celery.exceptions import TimeoutError as CeleryTimeout
-from fastapi import APIRouter, Body, HTTPException, Query, Request, status
+from fastapi import APIRouter, Body, HTTPException, Query, Request, Response, status
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
-from pose_common import model_catalog
+from pose_common import model_catalog, trainer_contract
 from pose_ingest.deps import AdminDep, SettingsDep, StateDep
 from pose_ingest.settings import IngestSettings
+from pose_ml.datasets.checks import DatasetError, check_dataset, with_dataset_overrides
+from pose_ml.experiments import ConfigError, load_config, registered_configs
 
 router = APIRouter(prefix="/v1/admin", tags=["models admin"], dependencies=[AdminDep])
 
-# The trainer's contract (pose_trainer.celery_app / settings): task names, queue, key layout.
-TRAIN_TASK = "pose_trainer.train"
-PROMOTE_TASK = "pose_trainer.promote"
-ROLLBACK_TASK = "pose_trainer.rollback"
-TRAINER_QUEUE = "pose-trainer"
-ANSWER_TIMEOUT_S = 120.0
 JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 ModelName = Annotated[str, Field(pattern=model_catalog.NAME_PATTERN.pattern)]
+REPORT_FILES = {"confusion.png": "image/png", "learning_curves.png": "image/png"}
 
 
 class TrainBody(BaseModel):
-    """A training request; the worker validates the config and the dataset in seconds."""
+    """A training or tuning request, checked here before anything is queued."""
 
     model_config = ConfigDict(extra="forbid")
 
-    config: str | dict[str, Any] = Field(description="Registered config name, or a mapping.")
-    overrides: dict[str, Any] = Field(default_factory=dict)
-    dataset: dict[str, Any] | None = None
+    config: str | dict[str, Any] = Field(
+        default="", description="Registered config name (default: the model's name), or a mapping."
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description='Config fields, nested or dotted: {"training.epochs": 5}'
+    )
+    dataset: dict[str, Any] | None = Field(
+        default=None, description="Dataset fields to replace (labels, sessions, since, ...)."
+    )
     promote: Literal["auto", "never", "force"] = "auto"
     job_id: str | None = Field(default=None, pattern=JOB_ID.pattern)
 
@@ -65,59 +69,112 @@ def celery_client(request: Request, settings: IngestSettings) -> Celery:
     """One Celery client per app, created on first use (it connects lazily)."""
     client = getattr(request.app.state, "trainer_celery", None)
     if client is None:
-        prefix = f"{settings.key_prefix}pose:celery:"
-        client = Celery("pose_ingest_admin")
+        client = Celery("pose_ingest_admin", set_as_current=False)
         client.conf.update(
-            broker_url=settings.redis_url,
-            result_backend=settings.redis_url,
-            broker_transport_options={"global_keyprefix": prefix},
-            result_backend_transport_options={"global_keyprefix": prefix},
-            task_default_queue=TRAINER_QUEUE,
-            task_serializer="json",
-            result_serializer="json",
-            accept_content=["json"],
+            trainer_contract.client_config(
+                redis_url=settings.redis_url, key_prefix=settings.key_prefix
+            )
         )
         request.app.state.trainer_celery = client
     return client
 
 
-def _answer(client: Celery, task: str, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Send a task by name and wait for the worker's answer; a refusal becomes a 4xx."""
-    result = client.send_task(task, kwargs=kwargs)
+def _answer(client: Celery, task: str, kwargs: dict[str, Any], timeout_s: float) -> dict[str, Any]:
+    """Send a control task by name and wait for its answer; a refusal becomes a 4xx."""
+    result = client.send_task(task, kwargs=kwargs, queue=trainer_contract.CONTROL_QUEUE)
     try:
-        return dict(result.get(timeout=ANSWER_TIMEOUT_S, propagate=True))
+        return dict(result.get(timeout=timeout_s, propagate=True))
     except CeleryTimeout:
-        raise HTTPException(status.HTTP_504_GATEWAY_TIMEOUT, "no trainer worker answered") from None
-    except Exception as exc:  # the worker's BadRequest, rebuilt by Celery: name + message
+        raise HTTPException(
+            status.HTTP_504_GATEWAY_TIMEOUT, "no trainer control worker answered"
+        ) from None
+    except Exception as exc:  # the worker's exception, rebuilt by Celery: name + message
         detail = str(exc) or type(exc).__name__
-        code = status.HTTP_400_BAD_REQUEST if type(exc).__name__ == "BadRequest" else 502
-        raise HTTPException(code, detail) from None
+        if type(exc).__name__ == trainer_contract.BAD_REQUEST:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail) from None
+        raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"trainer failed: {detail}") from None
+    finally:
+        result.forget()
+
+
+@router.get("/configs")
+def list_configs() -> dict[str, Any]:
+    """Registered experiment configs: name, the model each trains, description."""
+    out = {}
+    for name in registered_configs():
+        try:
+            config = load_config(name)
+        except ConfigError as exc:
+            out[name] = {"error": str(exc)}
+            continue
+        out[name] = {
+            "model": config.model,
+            "description": config.description,
+            "labels": config.dataset.labels,
+            "architecture": config.architecture.kind,
+        }
+    return {"configs": out}
 
 
 @router.get("/models")
 def list_model_versions(state: StateDep, settings: SettingsDep) -> dict[str, Any]:
-    """Every model with its versions, aliases and registry metrics."""
+    """Every model with its versions, aliases, metrics and the job/config that made each."""
     with state.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        cur.execute("SELECT model, version, job_id, metrics, created_at FROM model_versions")
+        cur.execute(
+            "SELECT model, version, job_id, config, metrics, created_at FROM model_versions"
+        )
         rows = {(r["model"], r["version"]): r for r in cur.fetchall()}
     models = []
     for info in model_catalog.list_models(settings.model_dir):
         versions = []
-        for version in info.versions:
+        for version in reversed(info.versions):
             row = rows.get((info.name, version), {})
+            manifest = model_catalog.read_manifest(settings.model_dir, info.name, version)
             versions.append(
                 {
                     "version": version,
                     "aliases": sorted(a for a, v in info.aliases.items() if v == version),
-                    "metrics": row.get("metrics")
-                    or model_catalog.read_manifest(settings.model_dir, info.name, version).get(
-                        "metrics", {}
-                    ),
+                    "metrics": row.get("metrics") or manifest.get("metrics", {}),
+                    "labels": manifest.get("labels", []),
+                    "config": row.get("config") or (manifest.get("config") or {}).get("name"),
                     "job_id": row.get("job_id"),
+                    "created": manifest.get("created"),
                 }
             )
         models.append({"name": info.name, "aliases": info.aliases, "versions": versions})
     return {"models": models}
+
+
+def _version_dir(settings: IngestSettings, name: str, version: int) -> Any:
+    try:
+        directory = model_catalog.version_dir(settings.model_dir, name, version)
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    if not (directory / model_catalog.MANIFEST_FILE).is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"model {name!r} has no version {version}")
+    return directory
+
+
+@router.get("/models/{name}/versions/{version}")
+def version_report(name: str, version: int, settings: SettingsDep) -> dict[str, Any]:
+    """A version's manifest and evaluation report (metrics, confusion matrix, history, CV)."""
+    directory = _version_dir(settings, name, version)
+    manifest = json.loads((directory / model_catalog.MANIFEST_FILE).read_text())
+    report_path = directory / model_catalog.REPORT_FILE
+    report = json.loads(report_path.read_text()) if report_path.is_file() else {}
+    files = sorted(f for f in REPORT_FILES if (directory / f).is_file())
+    return {"manifest": manifest, "report": report, "files": files}
+
+
+@router.get("/models/{name}/versions/{version}/{filename}")
+def version_file(name: str, version: int, filename: str, settings: SettingsDep) -> Response:
+    """A plot of a version's report: confusion.png or learning_curves.png."""
+    if filename not in REPORT_FILES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no report file {filename[:64]!r}")
+    path = _version_dir(settings, name, version) / filename
+    if not path.is_file():
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"version {version} has no {filename}")
+    return Response(path.read_bytes(), media_type=REPORT_FILES[filename])
 
 
 @router.get("/models/{name}/events")
@@ -134,6 +191,54 @@ def model_events(
         return {"model": name, "events": cur.fetchall()}
 
 
+def _queue_job(
+    kind: Literal["train", "tune"],
+    name: str,
+    body: TrainBody,
+    request: Request,
+    state: StateDep,
+    settings: IngestSettings,
+) -> dict[str, Any]:
+    """Check the config and the data, store the job row, send the task (idempotent on job_id)."""
+    try:
+        config = load_config(body.config or name, overrides=body.overrides)
+        config = with_dataset_overrides(config, body.dataset)
+    except (ConfigError, DatasetError) as exc:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+    if config.model != name:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"config {config.name!r} trains model {config.model!r}, not {name!r}",
+        )
+    job_id = body.job_id or f"{kind}-{name}-{uuid.uuid4().hex[:12]}"
+    job_request = {
+        "model": name,
+        "config": body.config or name,
+        "overrides": body.overrides,
+        "dataset": body.dataset,
+        "promote": body.promote,
+        "actor": "api",
+    }
+    with state.pool.connection() as conn:
+        try:
+            counts = check_dataset(conn, config.dataset)
+        except DatasetError as exc:
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, str(exc)) from None
+        created = conn.execute(
+            "INSERT INTO training_jobs (id, kind, model, request) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (id) DO NOTHING RETURNING id",
+            (job_id, kind, name, Jsonb(job_request)),
+        ).fetchone()
+    if created:
+        celery_client(request, settings).send_task(
+            trainer_contract.JOB_TASKS[kind],
+            args=[job_id],
+            task_id=job_id,
+            queue=trainer_contract.TRAINING_QUEUE,
+        )
+    return {"job_id": job_id, "created": bool(created), "kind": kind, "frames": counts}
+
+
 @router.post("/models/{name}/train", status_code=status.HTTP_202_ACCEPTED)
 def start_training(
     name: ModelName,
@@ -142,30 +247,43 @@ def start_training(
     state: StateDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
-    """Queue a training job (idempotent on job_id); poll GET /v1/admin/jobs/{job_id}."""
-    job_id = body.job_id or f"train-{name}-{uuid.uuid4().hex[:12]}"
-    job_request = {
-        "model": name,
-        "config": body.config,
-        "overrides": body.overrides,
-        "dataset": body.dataset,
-        "promote": body.promote,
-        "actor": "api",
-    }
-    with state.pool.connection() as conn:
-        created = conn.execute(
-            "INSERT INTO training_jobs (id, kind, model, request) VALUES (%s, 'train', %s, %s)"
-            " ON CONFLICT (id) DO NOTHING RETURNING id",
-            (job_id, name, Jsonb(job_request)),
-        ).fetchone()
-    if created:
-        celery_client(request, settings).send_task(TRAIN_TASK, args=[job_id], task_id=job_id)
-    return {"job_id": job_id, "created": bool(created)}
+    """Queue a training job; poll GET /v1/admin/jobs/{job_id} for its progress."""
+    return _queue_job("train", name, body, request, state, settings)
+
+
+@router.post("/models/{name}/tune", status_code=status.HTTP_202_ACCEPTED)
+def start_tuning(
+    name: ModelName,
+    body: Annotated[TrainBody, Body()],
+    request: Request,
+    state: StateDep,
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    """Queue a hyperparameter search within the config's trial/time budget."""
+    return _queue_job("tune", name, body, request, state, settings)
+
+
+@router.get("/jobs")
+def list_jobs(
+    state: StateDep,
+    model: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """Recent jobs, newest first (optionally of one model)."""
+    with state.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT id, kind, model, status, progress, error, cancel_requested, created_at,"
+            " started_at, finished_at, result->'version' AS version FROM training_jobs"
+            " WHERE %(model)s::text IS NULL OR model = %(model)s"
+            " ORDER BY created_at DESC LIMIT %(limit)s",
+            {"model": model, "limit": limit},
+        )
+        return {"jobs": cur.fetchall()}
 
 
 @router.get("/jobs/{job_id}")
 def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
-    """A job's status, progress (epoch, metrics), result or error."""
+    """A job's status, progress (phase, fold, epoch, metrics), result or error."""
     with state.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
         cur.execute("SELECT * FROM training_jobs WHERE id = %s", (job_id,))
         row = cur.fetchone()
@@ -176,10 +294,13 @@ def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
 
 @router.post("/jobs/{job_id}/cancel")
 def cancel_job(job_id: str, request: Request, state: StateDep, settings: SettingsDep) -> dict:
-    """Stop a job: a queued one never starts, a running one stops after its current epoch."""
+    """Stop a job: a queued one never starts, a running one stops at its next epoch."""
     with state.pool.connection() as conn:
         row = conn.execute(
-            "UPDATE training_jobs SET cancel_requested = true WHERE id = %s RETURNING status",
+            "UPDATE training_jobs SET cancel_requested = true, updated_at = now(),"
+            " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,"
+            " finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END"
+            " WHERE id = %s RETURNING status",
             (job_id,),
         ).fetchone()
     if row is None:
@@ -190,17 +311,37 @@ def cancel_job(job_id: str, request: Request, state: StateDep, settings: Setting
 
 @router.post("/models/{name}/promote")
 def promote(
-    name: ModelName, body: Annotated[PromoteBody, Body()], request: Request, settings: SettingsDep
+    name: ModelName,
+    body: Annotated[PromoteBody, Body()],
+    request: Request,
+    response: Response,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
-    """Promote a version if it beats production on its evaluation split (or force=true)."""
+    """Promote a version if it beats production on its evaluation split (or force=true).
+
+    409 with the reason when it does not.
+    """
     kwargs = {"model": name, "version": body.version, "force": body.force, "actor": "api"}
-    return _answer(celery_client(request, settings), PROMOTE_TASK, kwargs)
+    answer = _answer(
+        celery_client(request, settings),
+        trainer_contract.TASK_PROMOTE,
+        kwargs,
+        settings.ingest_trainer_answer_timeout_s,
+    )
+    if not answer.get("promoted"):
+        response.status_code = status.HTTP_409_CONFLICT
+    return answer
 
 
 @router.post("/models/{name}/rollback")
 def rollback(
     name: ModelName, body: Annotated[RollbackBody, Body()], request: Request, settings: SettingsDep
 ) -> dict[str, Any]:
-    """Point production back at the previous version (or to_version)."""
+    """Point production back at the version it held before (or to_version)."""
     kwargs = {"model": name, "to_version": body.to_version, "actor": "api"}
-    return _answer(celery_client(request, settings), ROLLBACK_TASK, kwargs)
+    return _answer(
+        celery_client(request, settings),
+        trainer_contract.TASK_ROLLBACK,
+        kwargs,
+        settings.ingest_trainer_answer_timeout_s,
+    )

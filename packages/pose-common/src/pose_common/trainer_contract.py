@@ -1,0 +1,44 @@
+"""How clients reach the trainer workers: task names, queues and the broker key layout.
+
+Shared by the trainer (which runs the tasks) and by ingest's admin API (which sends them by
+name without importing the trainer or TensorFlow). Tasks take ids and plain values only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+TASK_TRAIN: Final = "pose_trainer.train"  # args: [job_id]
+TASK_TUNE: Final = "pose_trainer.tune"  # args: [job_id]
+TASK_EVALUATE: Final = "pose_trainer.evaluate"  # kwargs: model, version
+TASK_PROMOTE: Final = "pose_trainer.promote"  # kwargs: model, version, force, actor
+TASK_ROLLBACK: Final = "pose_trainer.rollback"  # kwargs: model, to_version, actor
+TASK_RETRAIN_CHECK: Final = "pose_trainer.retrain_check"
+CONTROL_TASKS: Final = (TASK_EVALUATE, TASK_PROMOTE, TASK_ROLLBACK, TASK_RETRAIN_CHECK)
+JOB_TASKS: Final = {"train": TASK_TRAIN, "tune": TASK_TUNE}
+
+TRAINING_QUEUE: Final = "pose-trainer"  # long jobs
+CONTROL_QUEUE: Final = "pose-trainer-control"  # quick answers, never behind a training run
+# The error class name a worker raises for a request that can never succeed (-> HTTP 400).
+BAD_REQUEST: Final = "BadRequest"
+
+
+def celery_prefix(key_prefix: str) -> str:
+    """Every broker and result key starts with this."""
+    return f"{key_prefix}pose:celery:"
+
+
+def client_config(*, redis_url: str, key_prefix: str) -> dict[str, Any]:
+    """Celery settings for a client that sends trainer tasks and reads their results."""
+    prefix = celery_prefix(key_prefix)
+    return {
+        "broker_url": redis_url,
+        "result_backend": redis_url,
+        "broker_transport_options": {"global_keyprefix": prefix},
+        "result_backend_transport_options": {"global_keyprefix": prefix},
+        "task_default_queue": TRAINING_QUEUE,
+        "task_routes": {name: {"queue": CONTROL_QUEUE} for name in CONTROL_TASKS},
+        "task_serializer": "json",
+        "result_serializer": "json",
+        "accept_content": ["json"],
+    }

@@ -1,0 +1,156 @@
+"""The admin API of ingest in front of real trainer workers: train, poll, promote, roll back,
+and bad requests refused at once with the reason."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from celery.result import AsyncResult
+from fastapi.testclient import TestClient
+from psycopg.types.json import Jsonb
+
+from pose_ingest.app import create_app
+from pose_trainer.celery_app import TASK_TRAIN, get_app
+from pose_trainer.settings import TrainerSettings
+from tests.ingest.conftest import ADMIN_TOKEN, SettingsFactory, auth, make_settings
+from tests.processes import wait_until
+from tests.trainer.conftest import QUICK, YOGA_DATA, Workers, job_row, wait_for_worker
+from tests.trainer.test_promotion import BAD
+
+pytestmark = pytest.mark.usefixtures("yoga_imported")
+__all__ = ["make_settings"]  # the ingest tests' settings fixture, used here too
+ADMIN = auth(ADMIN_TOKEN)
+
+
+@pytest.fixture
+def api(make_settings: SettingsFactory, trainer_settings: TrainerSettings) -> Iterator[TestClient]:
+    settings = make_settings(model_dir=trainer_settings.model_dir)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def _jobs(database_url: str) -> int:
+    with psycopg.connect(database_url) as conn:
+        return int(conn.execute("SELECT count(*) FROM training_jobs").fetchone()[0])
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ({"config": "no-such-config"}, "unknown config 'no-such-config'"),
+        ({"overrides": {"training.epochs": 0}}, "training.epochs: Input should be greater"),
+        ({"overrides": {"training.epoch": 5}}, "training.epoch: Extra inputs are not permitted"),
+        ({"overrides": {"augment.transforms": {"spin": {}}}}, "unknown augmentation 'spin'"),
+        ({"dataset": {"labels": ["chair", "levitate"]}}, "unknown label(s) ['levitate']"),
+        ({"dataset": {"since": "2099-01-01T00:00:00Z"}}, "the dataset is empty"),
+        ({"dataset": {"labels": ["chair"]}}, "at least 2 labels"),
+        ({"config": "fitness"}, "trains model 'fitness', not 'yoga'"),
+    ],
+)
+def test_bad_training_requests_fail_at_once_with_the_reason(
+    api: TestClient, database_url: str, body: dict, reason: str
+) -> None:
+    before = _jobs(database_url)
+    response = api.post("/v1/admin/models/yoga/train", json=body, headers=ADMIN)
+    assert response.status_code == 400, response.text
+    assert reason in response.json()["detail"]
+    assert _jobs(database_url) == before  # nothing was queued
+
+
+def test_training_needs_the_admin_token(api: TestClient) -> None:
+    assert api.post("/v1/admin/models/yoga/train", json={}).status_code == 401
+    assert api.get("/v1/admin/models", headers=auth("not-the-admin")).status_code == 401
+
+
+def test_a_bad_job_sent_straight_to_the_worker_fails_fast_with_the_reason(
+    workers: Workers, trainer_settings: TrainerSettings, database_url: str
+) -> None:
+    workers.start("worker")
+    wait_for_worker(workers, trainer_settings, "worker")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for job_id, request in (
+            ("bad-config", {"config": "nope"}),
+            ("bad-label", {"config": "yoga", "dataset": {"labels": ["chair", "levitate"]}}),
+        ):
+            conn.execute(
+                "INSERT INTO training_jobs (id, kind, model, request) VALUES (%s, 'train',"
+                " 'yoga', %s)",
+                (job_id, Jsonb(request)),
+            )
+    app = get_app()
+    for job_id, reason in (
+        ("bad-config", "unknown config 'nope'"),
+        ("bad-label", "unknown label(s) ['levitate']"),
+    ):
+        result = app.send_task(TASK_TRAIN, args=[job_id], task_id=job_id)
+        with pytest.raises(
+            Exception,
+            match=reason.replace("(", r"\(")
+            .replace(")", r"\)")
+            .replace("[", r"\[")
+            .replace("]", r"\]"),
+        ) as failure:
+            result.get(timeout=60)
+        assert type(failure.value).__name__ == "BadRequest"
+        row = job_row(database_url, job_id)
+        assert row["status"] == "failed" and reason in row["error"]
+
+
+def test_train_poll_promote_and_roll_back_through_the_api(
+    api: TestClient, workers: Workers, trainer_settings: TrainerSettings
+) -> None:
+    workers.start("worker")
+    workers.start("control")
+    wait_for_worker(workers, trainer_settings, "worker")
+    wait_for_worker(workers, trainer_settings, "control")
+
+    def train(overrides: dict) -> dict:
+        response = api.post(
+            "/v1/admin/models/yoga/train",
+            json={"overrides": overrides, "dataset": YOGA_DATA},
+            headers=ADMIN,
+        )
+        assert response.status_code == 202, response.text
+        job_id = response.json()["job_id"]
+        return wait_until(
+            lambda: (
+                (job := api.get(f"/v1/admin/jobs/{job_id}", headers=ADMIN).json())
+                and job["status"] in ("succeeded", "failed")
+                and job
+            ),
+            timeout=180,
+            interval=0.3,
+            what=f"job {job_id}\n{workers.logs()}",
+        )
+
+    good = train({**QUICK, "training.epochs": 25, "architecture.hidden": [64]})
+    assert good["status"] == "succeeded", good
+    assert good["result"]["version"] == 1 and good["progress"]["epoch"] == 25
+    bad = train(BAD)
+    assert bad["result"]["promotion"]["promoted"] is False
+
+    models = api.get("/v1/admin/models", headers=ADMIN).json()["models"]
+    yoga = next(m for m in models if m["name"] == "yoga")
+    assert yoga["aliases"] == {"production": 1, "candidate": 2}
+    assert [v["version"] for v in yoga["versions"]] == [2, 1]
+    report = api.get("/v1/admin/models/yoga/versions/1", headers=ADMIN).json()
+    assert report["report"]["evaluation"]["labels"] == ["chair", "cobra", "dog", "tree", "warrior"]
+    assert report["files"] == ["confusion.png", "learning_curves.png"]
+    png = api.get("/v1/admin/models/yoga/versions/1/confusion.png", headers=ADMIN)
+    assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+    refused = api.post("/v1/admin/models/yoga/promote", json={"version": 2}, headers=ADMIN)
+    assert refused.status_code == 409 and "does not beat" in refused.json()["reason"]
+    forced = api.post(
+        "/v1/admin/models/yoga/promote", json={"version": 2, "force": True}, headers=ADMIN
+    )
+    assert forced.status_code == 200 and forced.json()["production"] == 2
+    back = api.post("/v1/admin/models/yoga/rollback", json={}, headers=ADMIN)
+    assert back.status_code == 200 and back.json()["production"] == 1
+    missing = api.post("/v1/admin/models/yoga/promote", json={"version": 42}, headers=ADMIN)
+    assert missing.status_code == 400 and "no version 42" in missing.json()["detail"]
+    events = api.get("/v1/admin/models/yoga/events", headers=ADMIN).json()["events"]
+    assert [e["event"] for e in events[:3]] == ["rolled_back", "forced", "refused"]
+    assert AsyncResult(good["id"], app=get_app()).state == "SUCCESS"

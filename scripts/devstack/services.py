@@ -34,11 +34,21 @@ class ServiceSpec:
     health_path: str = "/healthz"
     metrics_path: str = "/metrics"
     heartbeat_max_age_s: float = 30.0
+    package: str = ""  # the workspace package it runs; default pose-<name>
+
+    @property
+    def python_package(self) -> str:
+        return self.package or f"pose-{self.name}"
+
+    @property
+    def image(self) -> str:
+        """The image its Dockerfile stage builds on: services of one package share it."""
+        return self.python_package.removeprefix("pose-")
 
     @property
     def metrics_port_env(self) -> str:
         """Env var that overrides this worker's metrics port under `make run`."""
-        return f"POSE_{self.name.upper()}_METRICS_PORT"
+        return f"POSE_{self.name.upper().replace('-', '_')}_METRICS_PORT"
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,6 +24,12 @@ POSE_METRICS = frozenset(
         "pose_stream_dead_lettered_entries_total",
         "pose_stream_reclaimed_entries_total",
         "pose_service_up",
+        "pose_trainer_jobs_total",
+        "pose_trainer_running_jobs",
+        "pose_trainer_evaluation_accuracy",
+        "pose_trainer_promotions_total",
+        "pose_trainer_epochs_total",
+        "pose_trainer_job_seconds_bucket",
     }
 )
 # redis_exporter (with --check-single-streams) and Prometheus' own per-target series.

@@ -85,15 +85,15 @@ def test_each_service_syncs_only_its_own_package_from_the_lock(
     stages: dict[str, Stage], services: list[ServiceSpec]
 ) -> None:
     for spec in services:
-        build = stages[f"build-{spec.name}"]
+        build = stages[f"build-{spec.image}"]
         syncs = [run for run in build.args("RUN") if "uv sync" in run]
-        assert syncs, f"build-{spec.name} never runs uv sync"
+        assert syncs, f"build-{spec.image} never runs uv sync"
         for run in syncs:
             assert "uv sync --frozen" in run
             assert "--no-dev" in run
-            assert f"--package pose-{spec.name}" in run
-        copied = stages[spec.name].args("COPY")
-        assert f"--from=build-{spec.name} /app/.venv /app/.venv" in copied
+            assert f"--package {spec.python_package}" in run
+        copied = [c for stage in lineage(stages, spec.name) for c in stage.args("COPY")]
+        assert f"--from=build-{spec.image} /app/.venv /app/.venv" in copied
 
 
 def test_runtime_images_run_as_a_non_root_user(
@@ -109,7 +109,7 @@ def test_image_healthchecks_match_compose(
     stages: dict[str, Stage], services: list[ServiceSpec], compose: dict
 ) -> None:
     for spec in services:
-        healthcheck = stages[spec.name].args("HEALTHCHECK")
+        healthcheck = [h for stage in lineage(stages, spec.name) for h in stage.args("HEALTHCHECK")]
         assert healthcheck, spec.name
         command = json.loads(healthcheck[0].split(" CMD ", 1)[1])
         assert command == compose["services"][spec.name]["healthcheck"]["test"][1:]
@@ -156,8 +156,18 @@ def test_light_images_do_not_contain_tensorflow(service: str) -> None:
     assert "keras" not in requirements
 
 
-def test_inference_image_does_contain_tensorflow() -> None:
-    assert "tensorflow" in locked_requirements("pose-inference")
+@pytest.mark.parametrize("service", ["inference", "trainer"])
+def test_model_images_do_contain_tensorflow(service: str) -> None:
+    assert "tensorflow" in locked_requirements(f"pose-{service}")
+
+
+def test_the_trainer_roles_share_the_trainer_image(
+    stages: dict[str, Stage], services: list[ServiceSpec]
+) -> None:
+    roles = [spec for spec in services if spec.python_package == "pose-trainer"]
+    assert {spec.name for spec in roles} == {"trainer", "trainer-control", "trainer-beat"}
+    for spec in roles:
+        assert "trainer" in [stage.name for stage in lineage(stages, spec.name)], spec.name
 
 
 def test_ingest_image_serves_the_built_frontend(stages: dict[str, Stage]) -> None:

@@ -129,7 +129,8 @@ def test_a_bad_query_is_caught() -> None:
 
 
 def test_pose_metrics_are_really_exported_by_the_services(services: list[ServiceSpec]) -> None:
-    modules = ["pose_common.metrics", *(f"pose_{spec.name}.metrics" for spec in services)]
+    packages = {spec.python_package.replace("-", "_") for spec in services}
+    modules = ["pose_common.metrics", *(f"{package}.metrics" for package in sorted(packages))]
     missing = POSE_METRICS - exported_series_names(modules)
     assert not missing, f"no service defines {sorted(missing)}"
 

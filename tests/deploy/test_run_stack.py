@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-from devstack.services import ServiceSpec
+from devstack.services import ServiceSpec, load_services
 
 from pose_common.health import file_is_fresh
 from tests.deploy.conftest import REPO_ROOT
@@ -41,10 +41,11 @@ def stack_env(redis_url: str, database_url: str, unique_prefix: str) -> dict[str
             "DATABASE_URL": database_url,
             "POSE_KEY_PREFIX": unique_prefix,
             "POSE_INGEST_PORT": str(free_port()),
-            "POSE_INFERENCE_METRICS_PORT": str(free_port()),
-            "POSE_EXPORTER_METRICS_PORT": str(free_port()),
         }
     )
+    for spec in load_services():
+        if spec.metrics_port is not None:
+            env[spec.metrics_port_env] = str(free_port())
     return env
 
 
@@ -189,7 +190,7 @@ def test_make_run_starts_every_service_and_stops_them_on_sigterm(
                 what=f"{spec.name} heartbeat at POSE_HEARTBEAT_FILE",
             )
             metrics = httpx.get(f"http://127.0.0.1:{stack_env[spec.metrics_port_env]}/metrics")
-            assert f"pose_{spec.name}_" in metrics.text
+            assert f"pose_{spec.image}_" in metrics.text
         wait_until(lambda: "PoseStream is up" in out.read_text(), timeout=10, what="the banner")
     except AssertionError as error:
         raise AssertionError(f"{error}\n{explain()}") from error

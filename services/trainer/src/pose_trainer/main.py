@@ -22,6 +22,7 @@ from pose_common.logs import configure_logging
 from pose_common.metrics import UP, serve_metrics
 from pose_common.redis_client import connect as connect_redis
 from pose_common.streams import StreamKeys
+from pose_trainer import metrics as _metrics  # noqa: F401  (served from the start)
 from pose_trainer import shutdown
 from pose_trainer.celery_app import create_app
 from pose_trainer.settings import TrainerSettings, get_settings
@@ -37,6 +38,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def service_name(role: str) -> str:
+    """As deploy/services.toml names it: trainer, trainer-control, trainer-beat."""
+    return SERVICE if role == "worker" else f"{SERVICE}-{role}"
+
+
 def consumer_name(role: str) -> str:
     """Unique per live process (DESIGN.md section 7)."""
     return f"{role}@{socket.gethostname()}-{os.getpid()}"
@@ -49,7 +55,7 @@ def start_heartbeat(settings: TrainerSettings, role: str) -> threading.Event:
     name = consumer_name(role)
     beat = Heartbeat(
         client,
-        StreamKeys(settings.key_prefix).heartbeat(f"{SERVICE}-{role}", name),
+        StreamKeys(settings.key_prefix).heartbeat(service_name(role), name),
         file=settings.heartbeat_path(role),
         every_s=settings.trainer_heartbeat_every_s,
     )
@@ -93,7 +99,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.role == "control":
         prepare_control(settings)
     stop_heartbeat = start_heartbeat(settings, args.role)
-    UP.labels(f"{SERVICE}-{args.role}").set(1)
+    service = service_name(args.role)
+    UP.labels(service).set(1)
     level = settings.log_level.upper()
     try:
         if args.role == "beat":
@@ -123,5 +130,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     finally:
         stop_heartbeat.set()
-        UP.labels(f"{SERVICE}-{args.role}").set(0)
+        UP.labels(service).set(0)
     return 0

@@ -18,11 +18,15 @@ from psycopg import sql
 
 from pose_common.db.migrate import ensure_database, upgrade_database
 from pose_common.streams import StreamKeys
+from pose_ml.datasets.formats import read_sessions
+from pose_ml.datasets.store import import_sessions
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
+YOGA_CSV = ("data", "yoga-train", "train_data.csv")
+FITNESS_CSV = ("data", "mlkit-fitness", "fitness_pose_samples.csv")
 
 
 @pytest.fixture(scope="session")
@@ -105,3 +109,20 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared data directory is needed for this test")
     return path
+
+
+def _import(database_url: str, parts: tuple[str, ...], *, format: str, model: str) -> None:
+    sessions = read_sessions(shared_path(*parts), format=format)
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        import_sessions(conn, sessions=sessions, model=model)
+
+
+@pytest.fixture(scope="session")
+def yoga_imported(database_url: str) -> None:
+    """The yoga training CSV imported as five labelled sessions (one per subject)."""
+    _import(database_url, YOGA_CSV, format="yoga", model="yoga")
+
+
+@pytest.fixture(scope="session")
+def fitness_imported(database_url: str) -> None:
+    _import(database_url, FITNESS_CSV, format="mlkit", model="fitness")

@@ -22,13 +22,18 @@ def free_port() -> int:
 
 
 def start_service(
-    module: str, env: dict[str, str], log_dir: Path, *, tag: str = ""
+    module: str,
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    tag: str = "",
+    args: tuple[str, ...] = (),
 ) -> subprocess.Popen:
-    """Run `python -m module` with env; its output goes to log_dir/<module><tag>.log."""
+    """Run `python -m module [args]` with env; its output goes to log_dir/<module><tag>.log."""
     log_dir.mkdir(parents=True, exist_ok=True)
     log = open(log_dir / f"{module}{tag}.log", "ab")  # noqa: SIM115 - closed with the process
     return subprocess.Popen(
-        [sys.executable, "-m", module], env=env, stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "-m", module, *args], env=env, stdout=log, stderr=subprocess.STDOUT
     )
 
 

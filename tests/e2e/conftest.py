@@ -22,9 +22,9 @@ class Stack:
     database_url: str
     processes: dict[str, subprocess.Popen] = field(default_factory=dict)
 
-    def start(self, module: str, *, tag: str = "") -> subprocess.Popen:
-        proc = start_service(module, self.env, self.log_dir, tag=tag)
-        self.processes[module] = proc
+    def start(self, module: str, *, tag: str = "", args: tuple[str, ...] = ()) -> subprocess.Popen:
+        proc = start_service(module, self.env, self.log_dir, tag=tag, args=args)
+        self.processes[module + tag] = proc
         return proc
 
     def log(self, module: str, tag: str = "") -> str:

@@ -12,15 +12,12 @@ from typing import Any
 import psycopg
 import pytest
 
-from pose_ml.datasets.formats import read_sessions
-from pose_ml.datasets.store import import_sessions
 from pose_trainer.celery_app import create_app
 from pose_trainer.settings import TrainerSettings
-from tests.conftest import shared_path
+from tests.conftest import FITNESS_CSV, YOGA_CSV
 from tests.processes import stop_service, tail, wait_until
 
-YOGA_CSV = ("data", "yoga-train", "train_data.csv")
-FITNESS_CSV = ("data", "mlkit-fitness", "fitness_pose_samples.csv")
+__all__ = ["FITNESS_CSV", "YOGA_CSV"]
 # Only the imported rows: other tests store frames with yoga labels in the same database.
 YOGA_DATA = {"source_prefix": "import:yoga"}
 FITNESS_DATA = {"source_prefix": "import:mlkit"}
@@ -50,23 +47,6 @@ def trainer_settings(
     )
     create_app(settings)
     return settings
-
-
-def _import(database_url: str, parts: tuple[str, ...], *, format: str, model: str) -> None:
-    sessions = read_sessions(shared_path(*parts), format=format)
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        import_sessions(conn, sessions=sessions, model=model)
-
-
-@pytest.fixture(scope="session")
-def yoga_imported(database_url: str) -> None:
-    """The yoga training CSV imported as five labelled sessions (one per subject)."""
-    _import(database_url, YOGA_CSV, format="yoga", model="yoga")
-
-
-@pytest.fixture(scope="session")
-def fitness_imported(database_url: str) -> None:
-    _import(database_url, FITNESS_CSV, format="mlkit", model="fitness")
 
 
 @dataclass

@@ -125,14 +125,20 @@ class PredictionHandler:
         registry: ModelRegistry,
         predictions_stream: str,
         clock: Callable[[], float] = time.time,
+        before_batch: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
         self.registry = registry
         self.predictions_stream = predictions_stream
         self.clock = clock
+        # Runs first for every batch (the worker follows model events there), so frames read
+        # after a promotion was announced are classified by the promoted version.
+        self.before_batch = before_batch
 
     def __call__(self, entries: Sequence[Entry]) -> Mapping[str, Invalid]:
         started = time.perf_counter()
+        if self.before_batch is not None:
+            self.before_batch()
         verdicts: dict[str, Invalid] = {}
         groups: dict[str, list[DecodedEntry]] = {}
         for entry in entries:

@@ -40,13 +40,17 @@ class InferenceWorker:
 
     def idle(self) -> None:
         """Between batches: follow model events and aliases, then beat."""
+        self.follow_models()
+        self.beat()
+
+    def follow_models(self) -> None:
+        """Swap in the versions announced on the models stream (and poll aliases when due)."""
         try:
             announced = self.events.read()
         except redis.RedisError as exc:  # the next read of frames will surface a real outage
             log.warning("could not read model events: %s", exc)
             announced = set()
         self.registry.reload(announced=announced)
-        self.beat()
 
     def beat(self, *, force: bool = False) -> None:
         status = {
@@ -103,7 +107,9 @@ def build_worker(*, settings: InferenceSettings, client: redis.Redis) -> Inferen
     events = ModelEvents(client, keys.models)
     events.start()  # before any load, so no publication falls between the two
     registry.get(settings.default_model)  # warm the default model before the first frame
-    return InferenceWorker(consumer, registry, events, heartbeat)
+    worker = InferenceWorker(consumer, registry, events, heartbeat)
+    handler.before_batch = worker.follow_models
+    return worker
 
 
 def configure_tensorflow(*, threads: int) -> None:

@@ -126,3 +126,11 @@ def yoga_imported(database_url: str) -> None:
 @pytest.fixture(scope="session")
 def fitness_imported(database_url: str) -> None:
     _import(database_url, FITNESS_CSV, format="mlkit", model="fitness")
+
+
+@pytest.fixture
+def clean_registry(database_url: str) -> None:
+    """Empty registry tables: every test that trains has its own model store, but the run
+    shares one database, and rows of another test's store would read as this one's."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute("TRUNCATE model_versions, model_events, training_jobs")

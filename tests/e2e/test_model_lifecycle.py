@@ -22,7 +22,7 @@ from tests.e2e.conftest import Stack, wait_ready
 from tests.processes import wait_until
 from tests.trainer.conftest import QUICK, YOGA_CSV, YOGA_DATA
 
-pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("yoga_imported")]
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("yoga_imported", "clean_registry")]
 ADMIN = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
 FAST = {**QUICK, "training.epochs": 15, "architecture.hidden": [32]}
 

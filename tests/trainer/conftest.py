@@ -33,7 +33,7 @@ QUICK = {
 
 @pytest.fixture
 def trainer_settings(
-    redis_url: str, database_url: str, unique_prefix: str, tmp_path: Path
+    redis_url: str, database_url: str, unique_prefix: str, tmp_path: Path, clean_registry: None
 ) -> TrainerSettings:
     settings = TrainerSettings(
         env="test",

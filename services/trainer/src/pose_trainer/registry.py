@@ -29,7 +29,11 @@ def record_version(
     conn.execute(
         "INSERT INTO model_versions (model, version, job_id, config, metrics, training_data,"
         " parent_version) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-        " ON CONFLICT (model, version) DO UPDATE SET metrics = EXCLUDED.metrics",
+        # The store is the truth: a row left from a store that was wiped is replaced.
+        " ON CONFLICT (model, version) DO UPDATE SET job_id = EXCLUDED.job_id,"
+        " config = EXCLUDED.config, metrics = EXCLUDED.metrics,"
+        " training_data = EXCLUDED.training_data, parent_version = EXCLUDED.parent_version,"
+        " created_at = now()",
         (
             model,
             version,

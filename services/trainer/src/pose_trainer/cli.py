@@ -1,7 +1,8 @@
 """`posestream`: train, tune, evaluate, promote, roll back, import and export from a shell.
 
     posestream import FILE --format yoga|mlkit --model NAME
-    posestream train CONFIG [--set KEY=VALUE ...] [--promote auto|never|force] [--local]
+    posestream train CONFIG [--set KEY=VALUE ...] [--data KEY=VALUE ...]
+                     [--promote auto|never|force] [--local | --detach]
     posestream tune CONFIG [--trials N] [--time-budget S] [--local]
     posestream evaluate MODEL [--version N]
     posestream promote MODEL VERSION [--force]
@@ -36,12 +37,12 @@ class CliError(Exception):
     """A message for the user, printed without a traceback."""
 
 
-def _parse_set(values: Sequence[str]) -> dict[str, Any]:
+def _parse_set(values: Sequence[str], *, flag: str = "--set") -> dict[str, Any]:
     overrides: dict[str, Any] = {}
     for item in values:
         key, sep, raw = item.partition("=")
         if not sep or not key:
-            raise CliError(f"--set wants KEY=VALUE (e.g. training.epochs=5), got {item!r}")
+            raise CliError(f"{flag} wants KEY=VALUE (e.g. training.epochs=5), got {item!r}")
         overrides[key] = yaml.safe_load(raw)
     return overrides
 
@@ -81,6 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
             default=[],
             metavar="KEY=VALUE",
             help="override a config field, e.g. training.epochs=5 (repeatable)",
+        )
+        p.add_argument(
+            "--data",
+            action="append",
+            default=[],
+            metavar="KEY=VALUE",
+            help="select the dataset, e.g. source_prefix=import:yoga or "
+            "labels=[chair,tree] (repeatable)",
         )
         p.add_argument("--local", action="store_true", help="run in this process")
         p.add_argument("--detach", action="store_true", help="queue and print the job id")

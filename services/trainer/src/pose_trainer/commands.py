@@ -36,6 +36,8 @@ def run_import(args: argparse.Namespace, settings: TrainerSettings) -> dict[str,
 
 def _request(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
     request: dict[str, Any] = {"config": args.config, "overrides": overrides, "actor": "cli"}
+    if args.data:
+        request["dataset"] = _parse_set(args.data, flag="--data")
     if hasattr(args, "promote"):
         request["promote"] = args.promote
     return request

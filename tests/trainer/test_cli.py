@@ -1,0 +1,179 @@
+"""The `posestream` command as a user runs it: help, import, train with a progress bar,
+evaluate, promote, roll back, export, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pose_common.skeleton import keypoint_columns
+from pose_trainer.settings import TrainerSettings
+from tests.conftest import YOGA_CSV, shared_path
+
+POSESTREAM = Path(sys.executable).with_name("posestream")
+COMMANDS = [
+    "import",
+    "train",
+    "tune",
+    "evaluate",
+    "promote",
+    "rollback",
+    "export",
+    "models",
+    "jobs",
+    "configs",
+    "cancel",
+    "seed-defaults",
+    "build-defaults",
+]
+QUICK_ARGS = [
+    "--set",
+    "training.epochs=3",
+    "--set",
+    "architecture.ensemble=1",
+    "--set",
+    "architecture.hidden=[16]",
+    "--set",
+    "augment.copies=0",
+    "--set",
+    "evaluation.cross_validation=null",
+    "--data",
+    "source_prefix=import:yoga",
+]
+
+
+@pytest.fixture
+def cli_env(service_env: dict[str, str], trainer_settings: TrainerSettings) -> dict[str, str]:
+    return {
+        **service_env,
+        "POSE_MODEL_DIR": str(trainer_settings.model_dir),
+        "POSE_DATA_DIR": str(trainer_settings.data_dir),
+    }
+
+
+def posestream(
+    env: dict[str, str], *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(POSESTREAM), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_help_lists_every_command_and_each_has_its_own() -> None:
+    top = subprocess.run([str(POSESTREAM), "--help"], capture_output=True, text=True, check=True)
+    for command in COMMANDS:
+        assert command in top.stdout
+        sub = subprocess.run(
+            [str(POSESTREAM), command, "--help"], capture_output=True, text=True, check=False
+        )
+        assert sub.returncode == 0 and "usage: posestream " + command in sub.stdout
+
+
+def test_import_is_idempotent_and_bad_files_get_one_line(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    csv = shared_path(*YOGA_CSV)
+    first = posestream(cli_env, "import", str(csv), "--format", "yoga", "--model", "yoga")
+    assert first.returncode == 0, first.stderr
+    summary = json.loads(first.stdout)
+    assert summary["sessions"] == 5 and summary["frames"] == 734
+    assert summary["subjects"] == ["girl1", "girl2", "girl3", "guy1", "guy2"]
+    again = json.loads(
+        posestream(cli_env, "import", str(csv), "--format", "yoga", "--model", "yoga").stdout
+    )
+    assert again["frames_inserted"] == 0
+    broken = tmp_path / "broken.csv"
+    broken.write_text(csv.read_text().splitlines()[0] + "\nchair/x_1.jpg,1,2\n")
+    for args, reason in (
+        (
+            ["import", str(tmp_path / "nope.csv"), "--format", "yoga", "--model", "yoga"],
+            "no such file",
+        ),
+        (["import", str(broken), "--format", "yoga", "--model", "yoga"], "line 2: 3 fields"),
+        (["import", str(csv), "--format", "mlkit", "--model", "yoga"], "line 1: 54 fields; a 33-landmark row has 101"),
+    ):
+        result = posestream(cli_env, *args)
+        assert result.returncode == 2 and reason in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+
+
+@pytest.mark.usefixtures("yoga_imported")
+def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    trained = posestream(cli_env, "train", "yoga", *QUICK_ARGS, "--local")
+    assert trained.returncode == 0, trained.stderr
+    result = json.loads(trained.stdout)
+    assert result["version"] == 1 and result["promotion"]["promoted"]
+    assert "training" in trained.stderr and "epoch" in trained.stderr  # the tqdm bar
+    second = posestream(
+        cli_env,
+        "train",
+        "yoga",
+        *QUICK_ARGS,
+        "--set",
+        "training.seed=3",
+        "--promote",
+        "never",
+        "--local",
+    )
+    assert json.loads(second.stdout)["version"] == 2
+
+    evaluated = json.loads(posestream(cli_env, "evaluate", "yoga").stdout)
+    assert evaluated["version"] == 1 and evaluated["frames"] == 76
+    assert evaluated["accuracy"] == pytest.approx(result["metrics"]["accuracy"])
+
+    already = posestream(cli_env, "promote", "yoga", "1")
+    assert already.returncode == 2 and "production already" in already.stderr
+    forced = posestream(cli_env, "promote", "yoga", "2", "--force")
+    assert forced.returncode == 0 and json.loads(forced.stdout)["production"] == 2
+    back = posestream(cli_env, "rollback", "yoga")
+    assert json.loads(back.stdout) == {
+        "model": "yoga",
+        "production": 1,
+        "previous": 2,
+        "event": "rolled_back",
+    }
+    models = json.loads(posestream(cli_env, "models").stdout)["models"]
+    assert next(m for m in models if m["name"] == "yoga")["aliases"]["production"] == 1
+
+    out = tmp_path / "yoga.csv"
+    exported = posestream(cli_env, "export", "yoga", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["session", "group", "seq", "label", *keypoint_columns()]
+    assert len(frame) >= 734 and set(frame["label"]) >= {"chair", "cobra", "dog", "tree"}
+
+
+@pytest.mark.usefixtures("yoga_imported")
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (["train", "nope", "--local"], "unknown config 'nope'"),
+        (["train", "yoga", "--set", "training.epochs=-1", "--local"], "training.epochs"),
+        (["train", "yoga", "--set", "epochs", "--local"], "--set wants KEY=VALUE"),
+        (
+            ["train", "yoga", "--data", "labels=[chair,levitate]", "--local"],
+            "unknown label(s) ['levitate']",
+        ),
+        (["train", "yoga", "--data", "since=2099-01-01", "--local"], "the dataset is empty"),
+        (["promote", "yoga", "7"], "has no version 7"),
+        (["export", "yoga", "--out", "x.parquet"], "must end in .csv or .json"),
+    ],
+)
+def test_bad_requests_print_one_line_and_exit_2(
+    cli_env: dict[str, str], args: list[str], reason: str
+) -> None:
+    result = posestream(cli_env, *args)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert reason in result.stderr and "Traceback" not in result.stderr

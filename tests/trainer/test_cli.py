@@ -100,7 +100,10 @@ def test_import_is_idempotent_and_bad_files_get_one_line(
             "no such file",
         ),
         (["import", str(broken), "--format", "yoga", "--model", "yoga"], "line 2: 3 fields"),
-        (["import", str(csv), "--format", "mlkit", "--model", "yoga"], "line 1: 54 fields; a 33-landmark row has 101"),
+        (
+            ["import", str(csv), "--format", "mlkit", "--model", "yoga"],
+            "line 1: 54 fields; a 33-landmark row has 101",
+        ),
     ):
         result = posestream(cli_env, *args)
         assert result.returncode == 2 and reason in result.stderr, result.stderr

@@ -41,6 +41,9 @@ class _StopFlag(keras.callbacks.Callback):
         super().__init__()
         self.tuner = tuner
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> _StopFlag:
+        return self  # Keras Tuner copies callbacks per trial; this one must stay shared
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         try:
             self.tuner.reporter.update(

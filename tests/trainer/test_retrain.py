@@ -1,0 +1,101 @@
+"""Retraining on a schedule once enough new labelled frames have arrived (Celery beat)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+import yaml
+
+from pose_ml.datasets.formats import ImportedSession
+from pose_ml.datasets.store import import_sessions
+from pose_trainer.retrain import queue_due_retraining
+from pose_trainer.runner import connect_db, run_job
+from pose_trainer.settings import TrainerSettings
+from pose_trainer.submit import create_checked_job
+from tests.processes import wait_until
+from tests.trainer.conftest import QUICK, Workers, job_row, wait_for_worker
+
+pytestmark = pytest.mark.usefixtures("yoga_imported")
+CONFIG = {
+    "model": "rt",
+    "dataset": {
+        "labels": ["chair", "cobra", "dog", "tree", "warrior"],
+        "source_prefix": "import:yoga",
+    },
+    "retrain": {"enabled": True, "min_new_frames": 50},
+}
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    directory = tmp_path / "experiments"
+    directory.mkdir()
+    (directory / "rt.yaml").write_text(yaml.safe_dump(CONFIG))
+    monkeypatch.setenv("POSE_EXPERIMENTS_DIRS", str(directory))
+    return directory
+
+
+def _new_frames(database_url: str, count: int) -> None:
+    rng = np.random.default_rng(0)
+    session = ImportedSession(
+        name="more",
+        subject="newcomer",
+        source="import:yoga:more",
+        detector="movenet",
+        detector_version="4",
+        width=300,
+        height=300,
+    )
+    for _ in range(count):
+        points = np.concatenate([rng.uniform(0, 300, (17, 2)), np.ones((17, 1))], axis=1)
+        session.add(label="tree", points=points, frame_name="x")
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        import_sessions(conn, sessions=[session], model="rt")
+
+
+@pytest.mark.usefixtures("config_dir")
+def test_a_retraining_is_queued_once_per_version_when_enough_frames_are_new(
+    trainer_settings: TrainerSettings, database_url: str
+) -> None:
+    first = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert first["new_frames"] == 734 and first["queued"] is True
+    assert first["job_id"] == "retrain-rt-rt-after-v0"
+    again = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert again["queued"] is False and again["job_id"] == first["job_id"]
+
+    request = {"config": "rt", "overrides": QUICK}
+    with connect_db(trainer_settings) as conn:
+        job_id, _ = create_checked_job(conn, kind="train", request=request)
+    assert run_job(job_id, settings=trainer_settings)["version"] == 1
+    quiet = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert quiet["new_frames"] == 0 and "job_id" not in quiet
+
+    _new_frames(database_url, 30)
+    short = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert short["new_frames"] == 30 and "job_id" not in short
+    _new_frames(database_url, 60)  # seqs 30..59 are new; 0..29 were stored already
+    due = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert due["new_frames"] == 60 and due["job_id"] == "retrain-rt-rt-after-v1"
+    row = job_row(database_url, due["job_id"])
+    assert row["status"] == "queued" and row["request"]["actor"] == "schedule"
+
+
+def test_beat_runs_the_check_and_the_control_worker_queues_the_job(
+    workers: Workers, trainer_settings: TrainerSettings, database_url: str, config_dir: Path
+) -> None:
+    workers.env.update(
+        {"POSE_EXPERIMENTS_DIRS": str(config_dir), "POSE_TRAINER_RETRAIN_EVERY_S": "1"}
+    )
+    workers.start("control")
+    wait_for_worker(workers, trainer_settings, "control")
+    workers.start("beat")
+    row = wait_until(
+        lambda: job_row(database_url, "retrain-rt-rt-after-v0"),
+        timeout=90,
+        interval=0.5,
+        what=f"the scheduled retraining\n{workers.logs()}",
+    )
+    assert row["kind"] == "train" and row["model"] == "rt"

@@ -192,6 +192,13 @@ def test_make_run_starts_every_service_and_stops_them_on_sigterm(
             metrics = httpx.get(f"http://127.0.0.1:{stack_env[spec.metrics_port_env]}/metrics")
             assert f"pose_{spec.image}_" in metrics.text
         wait_until(lambda: "PoseStream is up" in out.read_text(), timeout=10, what="the banner")
+
+        # Out of the box: the control worker installed the shipped models, ingest lists them.
+        def served() -> set[str]:
+            listing = httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=5).json()
+            return {m["name"] for m in listing["models"] if m["production"]}
+
+        wait_until(lambda: served() >= {"yoga", "fitness"}, timeout=60, what="default models")
     except AssertionError as error:
         raise AssertionError(f"{error}\n{explain()}") from error
     running_stack.send_signal(signal.SIGTERM)

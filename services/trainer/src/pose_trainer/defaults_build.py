@@ -39,7 +39,11 @@ def build_default_models(
     """Import, train and copy each default model; returns its figures."""
     from pose_trainer.settings import get_settings
 
+    from pose_common.db.migrate import ensure_database, upgrade_database
+
     settings = settings or get_settings()
+    ensure_database(settings.database_url)
+    upgrade_database(settings.database_url)
     built: dict[str, Any] = {}
     for config, (relative, format) in SOURCES.items():
         path = Path(shared) / relative

@@ -135,6 +135,17 @@ class ExperimentConfig(_Strict):
     tuning: TuningOptions = Field(default_factory=TuningOptions)
     retrain: RetrainOptions = Field(default_factory=RetrainOptions)
 
+    @model_validator(mode="after")
+    def _temporal_augmentations(self) -> ExperimentConfig:
+        if self.architecture.kind == "temporal":
+            others = sorted(set(self.augment.transforms) - {"mirror"})
+            if others:
+                raise ValueError(
+                    f"augment.transforms: temporal models take only 'mirror' (applied to whole "
+                    f"windows), not {others}"
+                )
+        return self
+
     @field_validator("model")
     @classmethod
     def _model_name(cls, value: str) -> str:

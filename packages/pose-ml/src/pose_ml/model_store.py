@@ -72,13 +72,14 @@ class LoadedModel:
     labels: LabelMap
     feature_spec: FeatureSpec
     predict_fn: Callable[[Any], Any]
+    window: int | None = None  # temporal models: frames per input window
 
     def features(self, keypoints: np.ndarray) -> np.ndarray:
-        """(N, 17, 3) keypoints -> this model's (N, F) input."""
+        """(N, 17, 3) keypoints -> this model's (N, F) input (per frame)."""
         return self.feature_spec.features(keypoints)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """(N, F) features -> (N, labels) probabilities through the traced function."""
+        """(N, F) features (or (N, W, F) windows) -> (N, labels) through the traced function."""
         return np.asarray(self.predict_fn(features))
 
 
@@ -97,10 +98,17 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
         os.fsync(handle.fileno())
 
 
-def _check_model_shape(model: keras.Model, *, labels: LabelMap, spec: FeatureSpec) -> None:
+def _input_shape(spec: FeatureSpec, window: int | None) -> tuple[int, ...]:
+    return (spec.size,) if window is None else (window, spec.size)
+
+
+def _check_model_shape(
+    model: keras.Model, *, labels: LabelMap, spec: FeatureSpec, window: int | None = None
+) -> None:
     """Refuse a model whose input/output does not fit the feature spec and the labels."""
     try:
-        output = model(np.zeros((1, spec.size), dtype=np.float32), training=False)
+        sample = np.zeros((1, *_input_shape(spec, window)), dtype=np.float32)
+        output = model(sample, training=False)
     except Exception as exc:
         raise ValueError(f"the model does not take {spec.size} features: {exc}") from exc
     if tuple(output.shape) != (1, len(labels)):
@@ -116,6 +124,7 @@ def _manifest(
     metrics: Mapping[str, Any] | None,
     training_data: Mapping[str, Any] | None,
     parent_version: int | None,
+    window: int | None = None,
 ) -> dict[str, Any]:
     return {
         "manifest_version": MANIFEST_VERSION,
@@ -127,6 +136,7 @@ def _manifest(
         "skeleton": SKELETON_NAME,
         "keypoints": list(KEYPOINT_NAMES),
         "outputs": OUTPUTS_PROBABILITIES,
+        "input": {"kind": "frame"} if window is None else {"kind": "window", "window": window},
         "training_data": dict(training_data or {}),
         "metrics": dict(metrics or {}),
         "parent_version": parent_version,
@@ -184,17 +194,19 @@ def publish_model(
     models_stream: str | None = None,
     files: Mapping[str, bytes] | None = None,
     manifest_extra: Mapping[str, Any] | None = None,
+    window: int | None = None,
 ) -> int:
     """Write a new version atomically, point `alias` at it, announce it; return its number.
 
     feature_spec defaults to FeatureSpec() (keypoints_to_features with its default min_score).
     `files` are written beside the model (plots, the evaluation split); `manifest_extra`
-    adds fields to the manifest (the config, the job).
+    adds fields to the manifest (the config, the job). `window` marks a temporal model whose
+    input is (N, window, features).
     """
     label_map = labels if isinstance(labels, LabelMap) else LabelMap.from_names(labels)
     feature_spec = feature_spec or FeatureSpec()
     feature_spec.check_supported()
-    _check_model_shape(model, labels=label_map, spec=feature_spec)
+    _check_model_shape(model, labels=label_map, spec=feature_spec, window=window)
     model_dir = catalog.model_root(Path(root), name)
     model_dir.mkdir(parents=True, exist_ok=True)
     _remove_stale_temp_dirs(model_dir)
@@ -211,6 +223,7 @@ def publish_model(
             metrics=metrics,
             training_data=training_data,
             parent_version=parent_version,
+            window=window,
         )
         manifest.update(manifest_extra or {})
         version = _rename_into_place(tmp=tmp, root=Path(root), name=name, manifest=manifest)
@@ -320,11 +333,13 @@ def set_alias(
     return previous
 
 
-def _traced_predict(model: keras.Model, *, size: int, logits: bool) -> Callable[[Any], Any]:
+def _traced_predict(
+    model: keras.Model, *, shape: tuple[int, ...], logits: bool
+) -> Callable[[Any], Any]:
     """One graph for any batch size: model(x, training=False), softmax'd when it gives logits."""
 
     @tf.function(
-        input_signature=[tf.TensorSpec(shape=[None, size], dtype=tf.float32)],
+        input_signature=[tf.TensorSpec(shape=[None, *shape], dtype=tf.float32)],
         reduce_retracing=True,
     )
     def predict(features: tf.Tensor) -> tf.Tensor:
@@ -342,18 +357,30 @@ def load_model(*, root: Path, name: str, version: int) -> LoadedModel:
         labels = LabelMap.from_names(manifest["labels"])
         spec = FeatureSpec.from_dict(manifest["feature_spec"])
         spec.check_supported()
+        window = _manifest_window(manifest)
         model = keras.saving.load_model(directory / catalog.MODEL_FILE, compile=False)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ModelLoadError(f"model {name!r} version {version}: {exc}") from exc
     logits = manifest.get("outputs", OUTPUTS_PROBABILITIES) == OUTPUTS_LOGITS
-    predict = _traced_predict(model, size=spec.size, logits=logits)
+    shape = _input_shape(spec, window)
+    predict = _traced_predict(model, shape=shape, logits=logits)
     try:
         # Trace now, so the first batch after a swap does not pay for it.
-        warm = np.asarray(predict(np.zeros((1, spec.size), dtype=np.float32)))
+        warm = np.asarray(predict(np.zeros((1, *shape), dtype=np.float32)))
     except Exception as exc:
         raise ModelLoadError(f"model {name!r} version {version}: {exc}") from exc
     if warm.shape != (1, len(labels)):
         raise ModelLoadError(
             f"model {name!r} version {version} outputs {warm.shape[1:]}, labels are {len(labels)}"
         )
-    return LoadedModel(name, version, model, manifest, labels, spec, predict)
+    return LoadedModel(name, version, model, manifest, labels, spec, predict, window)
+
+
+def _manifest_window(manifest: Mapping[str, Any]) -> int | None:
+    """The window of a temporal model's manifest; None for per-frame models."""
+    spec = manifest.get("input") or {"kind": "frame"}
+    if spec.get("kind") == "frame":
+        return None
+    if spec.get("kind") == "window" and int(spec.get("window", 0)) >= 1:
+        return int(spec["window"])
+    raise ValueError(f"unknown model input {spec!r}")

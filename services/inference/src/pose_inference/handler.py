@@ -16,6 +16,7 @@ from __future__ import annotations
 import itertools
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from pose_common.model_catalog import NAME_PATTERN
 from pose_common.skeleton import NUM_KEYPOINTS
 from pose_inference import metrics
 from pose_inference.registry import ModelRegistry
+from pose_ml.datasets.windows import window_features
 from pose_ml.model_store import LoadedModel
 
 log = logging.getLogger(__name__)
@@ -106,13 +108,66 @@ def build_predictions(
     ]
 
 
-def classify(model: LoadedModel, entries: Sequence[DecodedEntry]) -> list[np.ndarray]:
+class FeatureHistory:
+    """The last frames' features per (model version, session, person), for temporal models.
+
+    A temporal model classifies each frame with the window of `window` frames ending at it,
+    so the frames before an entry are needed; they are kept here, for at most `max_keys`
+    streams (least recently used dropped). With several inference consumers a session's
+    entries may be split between them; each then sees the frames it was given.
+    """
+
+    def __init__(self, max_keys: int = 10_000) -> None:
+        self.max_keys = max_keys
+        self._rows: OrderedDict[tuple[str, int, str, int], np.ndarray] = OrderedDict()
+
+    def windows(
+        self, key: tuple[str, int, str, int], features: np.ndarray, *, window: int
+    ) -> np.ndarray:
+        """(n, F) new frames -> (n, window, F), each frame's window; remembers the tail."""
+        previous = self._rows.pop(key, None)
+        stacked = features if previous is None else np.concatenate([previous, features])
+        out = window_features(stacked, window=window)[-len(features) :]
+        self._rows[key] = stacked[-(window - 1) :] if window > 1 else stacked[:0]
+        while len(self._rows) > self.max_keys:
+            self._rows.popitem(last=False)
+        return out
+
+
+def classify(
+    model: LoadedModel,
+    entries: Sequence[DecodedEntry],
+    history: FeatureHistory | None = None,
+) -> list[np.ndarray]:
     """Probabilities per entry, from one feature pass and ONE traced call for all of them."""
     keypoints = np.concatenate([e.keypoints for e in entries]) if len(entries) > 1 else None
     stacked = entries[0].keypoints if keypoints is None else keypoints
-    probabilities = model.probabilities(model.features(stacked))
+    features = model.features(stacked)
+    if model.window is not None:
+        features = _windows(model, entries, features, history or FeatureHistory())
+    probabilities = model.probabilities(features)
     bounds = np.cumsum([len(e.seqs) for e in entries])[:-1]
     return np.split(probabilities, bounds)
+
+
+def _windows(
+    model: LoadedModel,
+    entries: Sequence[DecodedEntry],
+    features: np.ndarray,
+    history: FeatureHistory,
+) -> np.ndarray:
+    """Per-frame features -> the window ending at each frame, per session and person."""
+    window = int(model.window or 1)
+    out = np.empty((len(features), window, features.shape[1]), dtype=features.dtype)
+    start = 0
+    for entry in entries:
+        persons = np.asarray(entry.persons)
+        for person in np.unique(persons):
+            rows = start + np.flatnonzero(persons == person)
+            key = (model.name, model.version, entry.session, int(person))
+            out[rows] = history.windows(key, features[rows], window=window)
+        start += len(entry.seqs)
+    return out
 
 
 class PredictionHandler:
@@ -134,6 +189,7 @@ class PredictionHandler:
         # Runs first for every batch (the worker follows model events there), so frames read
         # after a promotion was announced are classified by the promoted version.
         self.before_batch = before_batch
+        self.history = FeatureHistory()
 
     def __call__(self, entries: Sequence[Entry]) -> Mapping[str, Invalid]:
         started = time.perf_counter()
@@ -162,7 +218,7 @@ class PredictionHandler:
             metrics.FRAMES_UNCLASSIFIED.labels(name).inc(frames)
             return None
         metrics.FRAMES.labels(name, str(model.version)).inc(frames)
-        return model, group, classify(model, group)
+        return model, group, classify(model, group, self.history)
 
     def _publish(
         self, results: list[tuple[LoadedModel, list[DecodedEntry], list[np.ndarray]]]

@@ -37,9 +37,8 @@ def build_default_models(
     progress: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Import, train and copy each default model; returns its figures."""
-    from pose_trainer.settings import get_settings
-
     from pose_common.db.migrate import ensure_database, upgrade_database
+    from pose_trainer.settings import get_settings
 
     settings = settings or get_settings()
     ensure_database(settings.database_url)

@@ -23,6 +23,7 @@ from pose_common.redis_client import connect as connect_redis
 from pose_common.streams import StreamKeys
 from pose_ml.datasets.dataset import Dataset
 from pose_ml.evaluation import classification_metrics
+from pose_ml.model_inputs import dataset_inputs
 from pose_trainer import metrics as trainer_metrics
 from pose_trainer.errors import BadRequest
 from pose_trainer.registry import production_history, record_event
@@ -75,13 +76,14 @@ def decide_promotion(
 
 def evaluate_loaded(loaded: Any, dataset: Dataset) -> dict[str, Any]:
     """A served model's metrics on a dataset; labels it does not know count as errors."""
-    if len(dataset) == 0:
-        raise BadRequest("the evaluation split has no frames")
-    names = sorted(set(dataset.labels.tolist()) | set(loaded.labels.names))
+    inputs, true_labels = dataset_inputs(dataset, loaded.feature_spec, window=loaded.window)
+    if len(true_labels) == 0:
+        raise BadRequest("the evaluation split has no frames (or windows) to classify")
+    names = sorted(set(true_labels.tolist()) | set(loaded.labels.names))
     index = {name: i for i, name in enumerate(names)}
-    probabilities = loaded.probabilities(loaded.features(dataset.keypoints))
+    probabilities = loaded.probabilities(inputs)
     predicted = [index[loaded.labels.name(int(i))] for i in np.argmax(probabilities, axis=1)]
-    truth = [index[label] for label in dataset.labels.tolist()]
+    truth = [index[label] for label in true_labels.tolist()]
     return classification_metrics(np.array(truth), np.array(predicted), labels=names)
 
 

@@ -52,6 +52,7 @@ def publish_outcome(
             redis=client,
             models_stream=StreamKeys(settings.key_prefix).models,
             files={**outcome.files, EVAL_SPLIT_FILE: eval_split_bytes(outcome)},
+            window=outcome.window,
             manifest_extra={
                 "config": config.to_dict(),
                 "job_id": job_id,

@@ -22,10 +22,11 @@ from typing import Any
 import keras
 import numpy as np
 
-from pose_ml.augment import augment_arrays, build_augmenter
-from pose_ml.classifiers import assemble_frame_classifier, build_mlp_member
+from pose_ml.augment import augment_arrays, build_augmenter, mirror_keypoints
+from pose_ml.classifiers import assemble_frame_classifier, build_mlp_member, build_temporal
 from pose_ml.datasets.dataset import Dataset
 from pose_ml.datasets.splits import Split, cross_validation, holdout_split
+from pose_ml.datasets.windows import Windows, make_windows
 from pose_ml.evaluation import (
     classification_metrics,
     confusion_png,
@@ -35,6 +36,7 @@ from pose_ml.evaluation import (
 from pose_ml.experiments import ExperimentConfig
 from pose_ml.features import FeatureSpec, feature_spec, mirror_feature_map
 from pose_ml.labels import LabelMap
+from pose_ml.model_inputs import dataset_inputs, window_inputs
 from pose_trainer import metrics as trainer_metrics
 from pose_trainer import shutdown
 from pose_trainer.errors import BadRequest
@@ -59,6 +61,7 @@ class TrainOutcome:
     training_data: dict[str, Any]
     cross_validation: dict[str, Any] | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    window: int | None = None  # temporal models: frames per input window
 
     def summary_metrics(self) -> dict[str, Any]:
         """The headline figures kept in the manifest and the registry row."""
@@ -137,8 +140,10 @@ def fit_classifier(
 ) -> tuple[keras.Model, dict[str, list[float]]]:
     """Fit the members on `train` (augmented) and assemble the served model."""
     arch, options = config.architecture, config.training
-    if arch.kind != "mlp":
-        raise BadRequest(f"architecture {arch.kind!r} is trained by the temporal path")
+    if arch.kind == "temporal":
+        return fit_temporal(
+            config, train, labels=labels, spec=spec, reporter=reporter, context=context
+        )
     validation = _validation_split(config, train)
     fit_side = train if validation is None else train.select(validation.train)
     augmenter = build_augmenter(config.augment.transforms, copies=config.augment.copies)
@@ -212,12 +217,106 @@ def fit_classifier(
     return model, history
 
 
+def _mirrored_windows(windows: Windows, *, p: float, copies: int, seed: int) -> Windows:
+    """The windows plus `copies` sets in which each window is mirrored whole with chance p."""
+    rng = np.random.default_rng(seed)
+    parts = [windows]
+    for _ in range(copies):
+        chosen = rng.random(len(windows)) < p
+        points = windows.keypoints.copy()
+        if chosen.any():
+            shape = points[chosen].shape
+            flat = points[chosen].reshape(-1, *shape[2:])
+            points[chosen] = mirror_keypoints(flat).reshape(shape)
+        parts.append(Windows(points, windows.labels, windows.groups, windows.last_rows))
+    return Windows(
+        *(
+            np.concatenate([getattr(w, f) for w in parts])
+            for f in ("keypoints", "labels", "groups", "last_rows")
+        )
+    )
+
+
+def fit_temporal(
+    config: ExperimentConfig,
+    train: Dataset,
+    *,
+    labels: LabelMap,
+    spec: FeatureSpec,
+    reporter: Reporter = NULL_REPORTER,
+    context: dict[str, Any] | None = None,
+) -> tuple[keras.Model, dict[str, list[float]]]:
+    """A GRU / 1D-conv over windows of consecutive same-label frames of `train`."""
+    arch, options, temporal = config.architecture, config.training, config.architecture.temporal
+    windows = make_windows(train, window=temporal.window, stride=temporal.stride)
+    if len(windows) == 0:
+        raise BadRequest(
+            f"no run of {temporal.window} consecutive frames with one label in the training "
+            "data: record longer clips or lower architecture.temporal.window"
+        )
+    mirror = config.augment.transforms.get("mirror")
+    if mirror is not None:
+        windows = _mirrored_windows(
+            windows,
+            p=float((mirror or {}).get("p", 0.5)),
+            copies=max(config.augment.copies, 1),
+            seed=options.seed,
+        )
+    x = window_inputs(windows, spec)
+    y = keras.utils.to_categorical(_label_indices(labels, windows.labels), len(labels))
+    keras.utils.set_random_seed(options.seed)
+    model = build_temporal(
+        window=temporal.window,
+        n_features=spec.size,
+        n_labels=len(labels),
+        layer=temporal.layer,
+        units=temporal.units,
+        dropout=arch.dropout,
+        seed=options.seed,
+    )
+    model.compile(
+        optimizer=keras.optimizers.Adam(options.learning_rate),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=options.label_smoothing),
+        metrics=["accuracy"],
+    )
+    callbacks = [
+        ProgressCallback(
+            reporter, model_name=config.model, epochs=options.epochs, **(context or {})
+        )
+    ]
+    fit = model.fit(
+        x,
+        y,
+        epochs=options.epochs,
+        batch_size=options.batch_size,
+        shuffle=True,
+        callbacks=callbacks,
+        verbose=0,
+    )
+    return model, {k: [float(v) for v in vs] for k, vs in fit.history.items()}
+
+
+def input_window(config: ExperimentConfig) -> int | None:
+    """Frames per model input: None for per-frame models."""
+    if config.architecture.kind == "temporal":
+        return config.architecture.temporal.window
+    return None
+
+
 def evaluate_model(
-    model: keras.Model, dataset: Dataset, *, labels: LabelMap, spec: FeatureSpec
+    model: keras.Model,
+    dataset: Dataset,
+    *,
+    labels: LabelMap,
+    spec: FeatureSpec,
+    window: int | None = None,
 ) -> dict[str, Any]:
     """Metrics of a model (trained with these labels and spec) on a dataset."""
-    probabilities = predict_probabilities(model, spec.features(dataset.keypoints))
-    truth = _label_indices(labels, dataset.labels)
+    inputs, names = dataset_inputs(dataset, spec, window=window)
+    if len(names) == 0:
+        raise BadRequest(f"no window of {window} consecutive same-label frames to evaluate on")
+    probabilities = predict_probabilities(model, inputs)
+    truth = _label_indices(labels, names)
     return classification_metrics(truth, probabilities.argmax(axis=1), labels=labels.names)
 
 
@@ -252,7 +351,13 @@ def cross_validate(
             context={"fold": number, "folds": len(splits)},
         )
         folds[split.name] = {
-            **evaluate_model(model, dataset.select(split.test), labels=labels, spec=spec),
+            **evaluate_model(
+                model,
+                dataset.select(split.test),
+                labels=labels,
+                spec=spec,
+                window=input_window(config),
+            ),
             "test_groups": list(split.test_groups),
         }
         log.info("fold %s: accuracy %.4f", split.name, folds[split.name]["accuracy"])
@@ -308,7 +413,7 @@ def train_experiment(
     reporter.update(phase="training", fold=None, folds=None, force=True)
     model, history = fit_classifier(config, train, labels=labels, spec=spec, reporter=reporter)
     reporter.update(phase="evaluating", force=True)
-    metrics = evaluate_model(model, held_out, labels=labels, spec=spec)
+    metrics = evaluate_model(model, held_out, labels=labels, spec=spec, window=input_window(config))
     files = {
         "confusion.png": confusion_png(metrics, title=f"{config.model}: held-out groups"),
         "learning_curves.png": learning_curves_png(history, title=config.name),
@@ -328,4 +433,5 @@ def train_experiment(
         },
         cross_validation=cv,
         files=files,
+        window=input_window(config),
     )

@@ -15,7 +15,7 @@ from pose_common.skeleton import NUM_KEYPOINTS
 
 @dataclass(frozen=True, slots=True)
 class Dataset:
-    """N frames: keypoints (N, 17, 3), labels, groups (subject or session), session and seq.
+    """N frames: keypoints (N, 17, 3), labels, groups (subject or session), session, seq, person.
 
     Splits group by `groups` (never random rows: consecutive frames are near-duplicates).
     """
@@ -25,6 +25,7 @@ class Dataset:
     groups: np.ndarray
     sessions: np.ndarray
     seqs: np.ndarray
+    persons: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         points = np.asarray(self.keypoints, dtype=np.float32)
@@ -34,7 +35,9 @@ class Dataset:
         for name in ("labels", "groups", "sessions"):
             object.__setattr__(self, name, np.asarray(getattr(self, name)).astype(str))
         object.__setattr__(self, "seqs", np.asarray(self.seqs, dtype=np.int64))
-        for name in ("labels", "groups", "sessions", "seqs"):
+        persons = np.zeros(len(points), np.int64) if self.persons is None else self.persons
+        object.__setattr__(self, "persons", np.asarray(persons, dtype=np.int64))
+        for name in ("labels", "groups", "sessions", "seqs", "persons"):
             if len(getattr(self, name)) != len(points):
                 raise ValueError(
                     f"{name} has {len(getattr(self, name))} rows, keypoints {len(points)}"
@@ -55,6 +58,7 @@ class Dataset:
             self.groups[rows],
             self.sessions[rows],
             self.seqs[rows],
+            self.persons[rows],  # type: ignore[index]
         )
 
     def label_counts(self) -> dict[str, int]:
@@ -73,6 +77,7 @@ class Dataset:
         for values in (self.labels, self.groups, self.sessions):
             digest.update("\x1f".join(values.tolist()).encode())
         digest.update(self.seqs.tobytes())
+        digest.update(self.persons.tobytes())  # type: ignore[union-attr]
         return digest.hexdigest()
 
     def summary(self) -> dict[str, Any]:
@@ -94,11 +99,18 @@ class Dataset:
             groups=self.groups,
             sessions=self.sessions,
             seqs=self.seqs,
+            persons=self.persons,
         )
 
     @classmethod
     def load(cls, path: Path) -> Dataset:
         with np.load(path, allow_pickle=False) as data:
+            persons = data.get("persons", None)
             return cls(
-                data["keypoints"], data["labels"], data["groups"], data["sessions"], data["seqs"]
+                data["keypoints"],
+                data["labels"],
+                data["groups"],
+                data["sessions"],
+                data["seqs"],
+                persons,
             )

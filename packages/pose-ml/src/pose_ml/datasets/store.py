@@ -168,21 +168,23 @@ def load_dataset(conn: psycopg.Connection, query: DatasetQuery) -> Dataset:
     """The frames `query` selects, ordered by session, seq and person."""
     where, params = query.where()
     sql = (
-        "SELECT f.session_id::text, f.seq, f.label, coalesce(s.subject, f.session_id::text),"
-        f" f.keypoints FROM frames f JOIN sessions s ON s.id = f.session_id WHERE {where}"
+        "SELECT f.session_id::text, f.seq, f.person, f.label,"
+        " coalesce(s.subject, f.session_id::text), f.keypoints"
+        f" FROM frames f JOIN sessions s ON s.id = f.session_id WHERE {where}"
         " ORDER BY f.session_id, f.seq, f.person"
     )
-    sessions, seqs, labels, groups, raw = [], [], [], [], []
+    sessions, seqs, persons, labels, groups, raw = [], [], [], [], [], []
     with conn.cursor(binary=True) as cur:
         cur.adapters.register_loader(FLOAT4_ARRAY_OID, RawArrayLoader)
         cur.execute(sql, params)
-        for session_id, seq, label, group, keypoints in cur:
+        for session_id, seq, person, label, group, keypoints in cur:
             sessions.append(session_id)
             seqs.append(seq)
+            persons.append(person)
             labels.append(label)
             groups.append(group)
             raw.append(keypoints)
     if not raw:
         return Dataset.empty()
     points = decode_keypoints(raw).astype(np.float32)
-    return Dataset(points, labels, groups, sessions, seqs)
+    return Dataset(points, labels, groups, sessions, seqs, persons)

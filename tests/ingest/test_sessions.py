@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from typing import Any
 
 import psycopg
@@ -11,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pose_ingest.session_store import SessionStore
+from pose_ml.datasets.store import DatasetQuery, load_dataset
 from tests.factories import batch
 from tests.ingest.conftest import ADMIN_TOKEN, auth, create_session
 
@@ -131,3 +133,28 @@ def test_sessions_are_looked_up_once_then_cached(
         )
         assert response.status_code == 200
     assert calls == [session["id"]]
+
+
+def test_a_session_with_a_subject_groups_by_it_for_training_and_without_by_session(
+    client: TestClient, database_url: str
+) -> None:
+    made: dict[str | None, str] = {}
+    conn = psycopg.connect(database_url, autocommit=True)
+    for subject in ("erin", None):
+        body = {"model": "testmodel", **({"subject": subject} if subject else {})}
+        session = client.post("/v1/sessions", json=body).json()
+        made[subject] = session["id"]
+        frames = batch(0, 3, label="wave")
+        with conn.transaction():
+            for frame in frames["frames"]:  # stored as the exporter would store them
+                flat = [v for point in frame["keypoints"] for v in point]
+                conn.execute(
+                    "INSERT INTO frames (session_id, seq, t, detector, width, height, keypoints,"
+                    " label) VALUES (%s, %s, %s, 'movenet', 640, 480, %s::real[], %s)",
+                    (session["id"], frame["seq"], frame["t"], flat, "wave"),
+                )
+    data = load_dataset(conn, DatasetQuery(sessions=[uuid.UUID(v) for v in made.values()]))
+    conn.close()
+    groups = dict(zip(data.sessions.tolist(), data.groups.tolist(), strict=True))
+    assert groups[made["erin"]] == "erin" and groups[made[None]] == made[None]
+    assert client.post("/v1/sessions", json={"subject": ""}).status_code == 422

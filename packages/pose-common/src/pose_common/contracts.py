@@ -69,6 +69,11 @@ class SessionCreate(BaseModel):
         default=None, description="Classifier name; default if omitted."
     )
     name: Annotated[str, StringConstraints(max_length=200)] = ""
+    subject: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        default=None,
+        description="Who is recorded: training splits keep each subject's frames together "
+        "(by session when unset).",
+    )
 
 
 class SessionCreated(BaseModel):

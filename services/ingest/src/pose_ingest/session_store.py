@@ -17,8 +17,8 @@ from pose_common.sessions import hash_token, new_session_id, new_session_token
 
 _SELECT = "SELECT id::text, model, name, token_hash, created_at FROM sessions WHERE id = %s"
 _INSERT = (
-    "INSERT INTO sessions (id, token_hash, name, model) VALUES (%s, %s, %s, %s) "
-    "RETURNING created_at"
+    "INSERT INTO sessions (id, token_hash, name, model, subject, source)"
+    " VALUES (%s, %s, %s, %s, %s, 'api') RETURNING created_at"
 )
 
 
@@ -41,10 +41,12 @@ class SessionStore:
         self._cache: OrderedDict[str, SessionRecord] = OrderedDict()
         self._cache_size = cache_size
 
-    async def create(self, *, model: str, name: str) -> tuple[SessionRecord, str]:
+    async def create(
+        self, *, model: str, name: str, subject: str | None = None
+    ) -> tuple[SessionRecord, str]:
         """Store a new session; returns it with its token (the only time the token exists)."""
         token = new_session_token()
-        record = await to_thread.run_sync(self._insert, model, name, hash_token(token))
+        record = await to_thread.run_sync(self._insert, model, name, hash_token(token), subject)
         self._remember(record)
         return record, token
 
@@ -64,10 +66,10 @@ class SessionStore:
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
-    def _insert(self, model: str, name: str, token_hash: str) -> SessionRecord:
+    def _insert(self, model: str, name: str, token_hash: str, subject: str | None) -> SessionRecord:
         session_id = new_session_id()
         with self._pool.connection() as conn:
-            row = conn.execute(_INSERT, (session_id, token_hash, name, model)).fetchone()
+            row = conn.execute(_INSERT, (session_id, token_hash, name, model, subject)).fetchone()
         assert row is not None  # INSERT ... RETURNING always yields the row
         return SessionRecord(session_id, model, name, token_hash, row[0])
 

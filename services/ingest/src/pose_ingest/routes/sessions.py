@@ -32,7 +32,7 @@ async def create_session(
     """Open a capture session; the token in the answer is shown only this once."""
     body = body or SessionCreate()
     model = body.model or state.settings.default_model
-    record, token = await state.sessions.create(model=model, name=body.name)
+    record, token = await state.sessions.create(model=model, name=body.name, subject=body.subject)
     metrics.SESSIONS_CREATED.inc()
     log.info("session created id=%s model=%s", record.id, record.model)
     return SessionCreated(

@@ -1,0 +1,41 @@
+// What a training job's row says, as the page shows it: a fraction for the bar and one line of
+// where it is (phase, fold, member, trial, epoch) and one of its latest metrics.
+import type { Job, JobProgress, JobStatus } from './admin-api';
+
+const FINISHED: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
+const SHOWN_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'];
+
+export function isFinished(status: JobStatus): boolean {
+  return FINISHED.includes(status);
+}
+
+/** Epochs done of the current fit, 0..1; a succeeded job is full, an unstarted one empty. */
+export function progressFraction(job: Pick<Job, 'status' | 'progress'>): number {
+  if (job.status === 'succeeded') return 1;
+  const { epoch, epochs } = job.progress ?? {};
+  if (!epochs || !epoch) return 0;
+  return Math.min(1, Math.max(0, epoch / epochs));
+}
+
+/** "training · fold 2/5 · member 1/3 · epoch 7/15" (only the parts the job reports). */
+export function progressText(progress: JobProgress | null | undefined, status: JobStatus = 'running'): string {
+  const p = progress ?? {};
+  const parts = [p.phase ?? status];
+  for (const [key, total] of [
+    ['trial', 'trials'],
+    ['fold', 'folds'],
+    ['member', 'members'],
+  ] as const) {
+    if (p[key]) parts.push(`${key} ${p[key]}/${p[total] ?? '?'}`);
+  }
+  if (p.epoch) parts.push(`epoch ${p.epoch}/${p.epochs ?? '?'}`);
+  return parts.join(' · ');
+}
+
+/** "loss 0.512 · accuracy 0.810" from the latest epoch's metrics (empty when none yet). */
+export function metricsText(metrics: Record<string, number> | null | undefined): string {
+  if (!metrics) return '';
+  return SHOWN_METRICS.filter((key) => typeof metrics[key] === 'number')
+    .map((key) => `${key} ${metrics[key].toFixed(3)}`)
+    .join(' · ');
+}

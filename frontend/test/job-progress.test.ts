@@ -1,0 +1,39 @@
+import { describe, expect, it } from 'vitest';
+import { isFinished, metricsText, progressFraction, progressText } from '../src/lib/job-progress';
+
+describe('job progress', () => {
+  it('fills the bar by epochs of the current fit', () => {
+    expect(progressFraction({ status: 'running', progress: { epoch: 6, epochs: 15 } })).toBeCloseTo(0.4);
+    expect(progressFraction({ status: 'queued', progress: {} })).toBe(0);
+    expect(progressFraction({ status: 'running', progress: { epoch: 20, epochs: 15 } })).toBe(1);
+    expect(progressFraction({ status: 'succeeded', progress: { phase: 'deciding promotion' } })).toBe(1);
+  });
+
+  it('says where the job is, with only the parts it reports', () => {
+    expect(progressText({ phase: 'cross-validation', fold: 2, folds: 5, epoch: 7, epochs: 15 })).toBe(
+      'cross-validation · fold 2/5 · epoch 7/15',
+    );
+    expect(progressText({ phase: 'training', fold: null, member: 1, members: 3, epoch: 1, epochs: 4 })).toBe(
+      'training · member 1/3 · epoch 1/4',
+    );
+    expect(progressText({ phase: 'tuning', trial: 3, trials: 8 })).toBe('tuning · trial 3/8');
+    expect(progressText({}, 'queued')).toBe('queued');
+  });
+
+  it('shows the latest loss and accuracies', () => {
+    expect(metricsText({ loss: 0.51234, accuracy: 0.8, val_accuracy: 0.75, lr: 0.001 })).toBe(
+      'loss 0.512 · accuracy 0.800 · val_accuracy 0.750',
+    );
+    expect(metricsText(undefined)).toBe('');
+  });
+
+  it('knows which statuses are final', () => {
+    expect(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => isFinished(s as never))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
+  });
+});

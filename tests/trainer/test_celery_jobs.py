@@ -89,3 +89,28 @@ def test_a_job_sent_twice_runs_once(
     wait_until(second.ready, timeout=60, what="the second delivery")
     assert catalog.list_versions(trainer_settings.model_dir, "yoga") == [1]
     assert job_row(database_url, job_id)["attempts"] == 1
+
+
+def test_a_worker_stopped_mid_job_hands_it_back_and_another_finishes_it(
+    workers: Workers, trainer_settings: TrainerSettings, database_url: str
+) -> None:
+    first = workers.start("worker")
+    wait_for_worker(workers, trainer_settings, "worker")
+    job_id = _queue(trainer_settings, {**QUICK, "training.epochs": 120})
+    wait_until(
+        lambda: ((job_row(database_url, job_id) or {}).get("progress") or {}).get("epoch"),
+        timeout=120,
+        what="the first epoch",
+    )
+    first.terminate()  # SIGTERM: warm shutdown
+    assert first.wait(timeout=60) == 0, workers.log("worker")
+    row = job_row(database_url, job_id)
+    assert row["status"] == "queued" and row["progress"]["epoch"] < 120, row
+    workers.start("worker")  # a new worker takes the re-queued task at once
+    done = wait_until(
+        lambda: (r := job_row(database_url, job_id)) and r["status"] == "succeeded" and r,
+        timeout=240,
+        what=f"the second worker to finish the job\n{workers.logs()}",
+    )
+    assert done["attempts"] == 2
+    assert catalog.list_versions(trainer_settings.model_dir, "yoga") == [1]

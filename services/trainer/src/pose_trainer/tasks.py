@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
+from celery.exceptions import Reject
 
 from pose_trainer import celery_app as names
 from pose_trainer.settings import TrainerSettings, get_settings
@@ -26,20 +27,32 @@ def _progress_to_state(task: Task):  # type: ignore[no-untyped-def]
     return report
 
 
+def _run(task: Task, job_id: str) -> dict[str, Any]:
+    """Run the job; when the worker is stopping, hand it back to the queue (Reject requeue)."""
+    from pose_trainer.runner import run_job
+    from pose_trainer.shutdown import JobInterrupted
+
+    try:
+        return run_job(
+            job_id,
+            settings=_settings(task),
+            on_progress=_progress_to_state(task),
+            worker=task.request.hostname or "",
+        )
+    except JobInterrupted as exc:
+        raise Reject(str(exc), requeue=True) from None
+
+
 @shared_task(name=names.TASK_TRAIN, bind=True)
 def train(self: Task, job_id: str) -> dict[str, Any]:
     """Run training job `job_id` (its request is in training_jobs); idempotent."""
-    from pose_trainer.runner import run_job
-
-    return run_job(job_id, settings=_settings(self), on_progress=_progress_to_state(self))
+    return _run(self, job_id)
 
 
 @shared_task(name=names.TASK_TUNE, bind=True)
 def tune(self: Task, job_id: str) -> dict[str, Any]:
     """Run tuning job `job_id`; idempotent."""
-    from pose_trainer.runner import run_job
-
-    return run_job(job_id, settings=_settings(self), on_progress=_progress_to_state(self))
+    return _run(self, job_id)
 
 
 @shared_task(name=names.TASK_EVALUATE, bind=True)

@@ -59,6 +59,7 @@ def test_shape_dtype_and_spec() -> None:
         "skeleton": "coco17",
         "layout": spec.layout,
         "angles": False,
+        "kind": "keypoints",
     }
     assert FeatureSpec.from_dict({**spec.to_dict(), "future_key": 1}) == spec
 

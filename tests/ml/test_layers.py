@@ -43,7 +43,7 @@ def test_an_assembled_classifier_round_trips_through_a_keras_file(tmp_path: Path
         members,
         n_features=6,
         n_labels=3,
-        mirror=([1, 0, 2, 3, 5, 4], [-1.0] * 6),
+        views=[([1, 0, 2, 3, 5, 4], [-1.0] * 6)],
         knn_memory=(rng.normal(size=(20, 6)).astype(np.float32), rng.integers(0, 3, 20)),
         knn_weight=0.4,
     )

@@ -54,7 +54,9 @@ def test_a_job_publishes_a_complete_version_and_its_registry_row(
     assert (directory / "confusion.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     manifest = json.loads((directory / "manifest.json").read_text())
     assert manifest["config"]["name"] == "yoga" and manifest["job_id"] == job_id
-    assert manifest["feature_spec"]["angles"] is True and manifest["feature_spec"]["size"] == 69
+    assert (
+        manifest["feature_spec"]["kind"] == "embedding" and manifest["feature_spec"]["size"] == 44
+    )
     assert manifest["labels"] == ["chair", "cobra", "dog", "tree", "warrior"]
     assert manifest["training_data"]["evaluation"]["groups"] == {"girl3": 76}
     assert manifest["metrics"]["accuracy"] == result["metrics"]["accuracy"]

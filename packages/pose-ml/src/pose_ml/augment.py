@@ -227,7 +227,44 @@ class KeypointDropout:
         return {**batch, "keypoints": points}
 
 
+@dataclass(frozen=True, slots=True)
+class Symmetry:
+    """Each frame under one symmetry element drawn uniformly from `elements` (pose_ml.symmetry).
+
+    With the detector's left/right confusions and people seen from either side, training on
+    every element (and averaging over them at test time) makes the classifier invariant to
+    them. Every element is an involution; flips and rotations keep all distances.
+    """
+
+    needs: ClassVar[tuple[str, ...]] = ("keypoints",)
+    changes: ClassVar[tuple[str, ...]] = ("keypoints",)
+    elements: tuple[str, ...] = ("identity", "mirror")
+    p: float = 1.0
+
+    def __post_init__(self) -> None:
+        from pose_ml.symmetry import SYMMETRIES
+
+        _probability(self.p, "symmetry.p")
+        object.__setattr__(self, "elements", tuple(self.elements))
+        unknown = [e for e in self.elements if e not in SYMMETRIES]
+        if unknown or not self.elements:
+            raise ValueError(f"symmetry.elements: unknown {unknown}; known: {list(SYMMETRIES)}")
+
+    def __call__(self, batch: Batch, rng: np.random.Generator) -> Batch:
+        from pose_ml.symmetry import apply_symmetry
+
+        points = _check_needs(self, batch).copy()
+        choice = rng.integers(0, len(self.elements), len(points))
+        choice = np.where(_chosen(len(points), self.p, rng), choice, -1)
+        for index, element in enumerate(self.elements):  # a loop over elements, not frames
+            rows = choice == index
+            if rows.any() and element != "identity":
+                points[rows] = apply_symmetry(element, points[rows])
+        return {**batch, "keypoints": points}
+
+
 TRANSFORMS: dict[str, type] = {
+    "symmetry": Symmetry,
     "mirror": Mirror,
     "rotate": Rotate,
     "scale": Scale,
@@ -239,7 +276,11 @@ TRANSFORMS: dict[str, type] = {
 
 @dataclass(frozen=True, slots=True)
 class Augmenter:
-    """A pipeline of transforms applied in order to `copies` augmented copies of a batch."""
+    """A pipeline of transforms applied in order to `copies` augmented copies of a batch.
+
+    The batch itself comes first unless keep_original is False (it is always kept when there
+    is nothing to augment with: no transforms or no copies).
+    """
 
     transforms: tuple[Transform, ...] = ()
     copies: int = 1
@@ -247,7 +288,8 @@ class Augmenter:
 
     def __call__(self, batch: Batch, rng: np.random.Generator) -> Batch:
         """The original batch (if kept) followed by `copies` transformed copies of it."""
-        parts = [batch] if self.keep_original or not self.transforms else []
+        originals = self.keep_original or not self.transforms or self.copies == 0
+        parts = [batch] if originals else []
         for _ in range(self.copies if self.transforms else 0):
             copy = dict(batch)
             for transform in self.transforms:

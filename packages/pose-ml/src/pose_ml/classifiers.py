@@ -1,10 +1,13 @@
 """Keras builders of the pose classifiers, read top to bottom like a keras-io example.
 
 - build_mlp_member(): features -> Dense/ReLU/Dropout x N -> softmax; the unit that is trained.
+- ensemble_trainer(): the members side by side in one model with one output each, so a single
+  fit trains them all (each on its own loss, with its own initial weights).
 - assemble_frame_classifier(): the one model that is served. It averages trained members
-  (an ensemble), optionally on the pose and on its mirror image (MirrorFeatures), and blends
-  in a k-nearest-neighbour vote over the training frames (KnnVote). Everything lives in one
-  .keras file that maps (N, F) features to (N, labels) probabilities.
+  (an ensemble) over the pose and its symmetric views (pose_ml.symmetry; a MirrorFeatures
+  layer computes each view's features from the features), and blends in a k-nearest-neighbour
+  vote over the training frames (KnnVote). Everything lives in one .keras file that maps
+  (N, F) features to (N, labels) probabilities.
 - build_temporal(): a GRU or 1D-convolution over a window of frames, for movements.
 """
 
@@ -50,36 +53,43 @@ def build_mlp_member(
     return keras.Model(inputs, outputs, name=name)
 
 
+def ensemble_trainer(members: Sequence[keras.Model], *, n_features: int) -> keras.Model:
+    """features -> [member probabilities]: trains every member in one fit."""
+    inputs = keras.Input(shape=(n_features,), name="features")
+    return keras.Model(inputs, [member(inputs) for member in members], name="ensemble_trainer")
+
+
 def assemble_frame_classifier(
     members: Sequence[keras.Model],
     *,
     n_features: int,
     n_labels: int,
-    mirror: tuple[Sequence[int], Sequence[float]] | None = None,
+    views: Sequence[tuple[Sequence[int], Sequence[float]]] = (),
     knn_memory: tuple[np.ndarray, np.ndarray] | None = None,
     knn_k: int = 5,
     knn_temperature: float = 0.1,
     knn_weight: float = 0.5,
 ) -> keras.Model:
-    """The served model: mean of the members (and of their mirrored view), blended with k-NN.
+    """The served model: mean of the members over the input and its views, blended with k-NN.
 
-    mirror = (order, signs) from pose_ml.features.mirror_feature_map; knn_memory = (features,
-    label indices) of the training frames.
+    views = (order, signs) of each symmetry besides the identity (pose_ml.symmetry
+    .feature_symmetry); knn_memory = (features, label indices) of the training frames.
     """
     if not members:
         raise ValueError("at least one trained member is needed")
     inputs = keras.Input(shape=(n_features,), name="features")
-    views = [inputs]
-    if mirror is not None:
-        views.append(MirrorFeatures(*mirror, name="mirror")(inputs))
-    outputs = [member(view) for member in members for view in views]
+    viewed = [inputs] + [
+        MirrorFeatures(order, signs, name=f"view_{i}")(inputs)
+        for i, (order, signs) in enumerate(views, start=1)
+    ]
+    outputs = [member(view) for member in members for view in viewed]
     network = outputs[0] if len(outputs) == 1 else keras.layers.Average(name="mean")(outputs)
     if knn_memory is not None and knn_weight > 0:
         memory, memory_labels = knn_memory
         knn = KnnVote(
             len(memory), n_features, n_labels, k=knn_k, temperature=knn_temperature, name="knn"
         )
-        votes = [knn(view) for view in views]
+        votes = [knn(view) for view in viewed]
         vote = votes[0] if len(votes) == 1 else keras.layers.Average(name="knn_mean")(votes)
         knn.set_memory(memory, memory_labels)
         network = keras.layers.Add(name="blend")(

@@ -20,8 +20,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from pose_common.model_catalog import NAME_PATTERN
-from pose_ml.augment import build_augmenter
+from pose_ml.augment import Augmenter, build_augmenter
 from pose_ml.datasets.store import DatasetQuery
+from pose_ml.features import FeatureSpec, feature_spec
 
 BUILTIN_DIR = Path(__file__).with_name("experiments")
 EXTRA_DIRS_ENV = "POSE_EXPERIMENTS_DIRS"
@@ -36,18 +37,36 @@ class _Strict(BaseModel):
 
 
 class FeatureOptions(_Strict):
+    kind: Literal["keypoints", "embedding"] = Field(
+        default="keypoints", description="keypoints (spec v1/v2) or the pose embedding (v3)."
+    )
     min_score: float = Field(default=0.2, ge=0.0, le=1.0)
-    angles: bool = Field(default=False, description="Append joint-angle features.")
+    angles: bool = Field(default=False, description="Append joint-angle features (keypoints).")
+
+    @model_validator(mode="after")
+    def _known_spec(self) -> FeatureOptions:
+        if self.kind == "embedding" and self.angles:
+            raise ValueError("the embedding has no angle features: set angles: false")
+        return self
+
+    def spec(self) -> FeatureSpec:
+        return feature_spec(min_score=self.min_score, angles=self.angles, kind=self.kind)
 
 
 class AugmentOptions(_Strict):
     copies: int = Field(default=1, ge=0, le=20, description="Augmented copies per frame.")
+    keep_original: bool = Field(default=True, description="Train on the frames as recorded too.")
     transforms: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _buildable(self) -> AugmentOptions:
-        build_augmenter(self.transforms, copies=self.copies)  # raises ValueError naming it
+        self.augmenter()  # raises ValueError naming what is wrong
         return self
+
+    def augmenter(self) -> Augmenter:
+        return build_augmenter(
+            self.transforms, copies=self.copies, keep_original=self.keep_original
+        )
 
 
 class KnnOptions(_Strict):
@@ -68,7 +87,10 @@ class ArchitectureOptions(_Strict):
     hidden: list[int] = Field(default_factory=lambda: [128, 64])
     dropout: float = Field(default=0.2, ge=0.0, lt=1.0)
     ensemble: int = Field(default=1, ge=1, le=16, description="MLPs averaged (seeds differ).")
-    mirror_tta: bool = Field(default=False, description="Average with the mirrored pose.")
+    tta: list[str] = Field(
+        default_factory=list,
+        description="Symmetries (pose_ml.symmetry) averaged over at test time, inside the model.",
+    )
     knn: KnnOptions | None = None
     temporal: TemporalOptions = Field(default_factory=TemporalOptions)
 
@@ -136,9 +158,19 @@ class ExperimentConfig(_Strict):
     retrain: RetrainOptions = Field(default_factory=RetrainOptions)
 
     @model_validator(mode="after")
+    def _tta_follows_the_features(self) -> ExperimentConfig:
+        from pose_ml.symmetry import feature_symmetry
+
+        for name in self.architecture.tta:
+            feature_symmetry(self.features.spec(), name)  # ValueError names what is wrong
+        return self
+
+    @model_validator(mode="after")
     def _temporal_augmentations(self) -> ExperimentConfig:
         if self.architecture.kind == "temporal":
             others = sorted(set(self.augment.transforms) - {"mirror"})
+            if self.architecture.tta:
+                raise ValueError("architecture.tta: temporal models average no views")
             if others:
                 raise ValueError(
                     f"augment.transforms: temporal models take only 'mirror' (applied to whole "

@@ -15,6 +15,13 @@ shoulders, hips, knees, trunk lean), the angle / 180 and a mask (1 when every po
 is confident; the angle is 0 otherwise). Angles do not change with rotation or scale, so they
 carry the shape of the pose where the coordinates carry its layout.
 
+Version 3 (`kind="embedding"`, 44 numbers) is the MediaPipe / ML Kit pose embedding mapped
+to the 17 COCO points: centred on the hips and divided by max(2.5 x torso length, the largest
+distance from the centre to a point), the shoulder-to-hip vector and 21 limb and cross-body
+vectors (keypoint pairs in EMBEDDING_PAIRS). It uses every point's coordinates whatever its
+score (on the yoga set, masking unconfident points cost leave-one-subject-out accuracy);
+non-finite coordinates sit on the centre and so give zero-length vectors.
+
 Everything is vectorised over frames: no Python loop per frame (serving runs this on
 thousands of frames per batch). Add a version whenever the output changes, so a model is
 never served with features it was not trained on.
@@ -32,6 +39,7 @@ from pose_ml.analysis.angles import ANGLE_NAMES, compute_angles
 
 FEATURE_SPEC_VERSION: Final[int] = 1  # the default: keypoint coordinates and masks only
 ANGLES_SPEC_VERSION: Final[int] = 2  # the same, then joint angles and their masks
+EMBEDDING_SPEC_VERSION: Final[int] = 3  # the MediaPipe-style pose embedding
 CHANNELS: Final[int] = 3  # x, y, mask
 FEATURE_SIZE: Final[int] = NUM_KEYPOINTS * CHANNELS
 DEFAULT_MIN_SCORE: Final[float] = 0.2
@@ -42,6 +50,24 @@ ANGLE_FEATURES: Final[int] = 2 * len(ANGLE_NAMES)  # angle / 180, mask
 _ANGLES_LAYOUT: Final[str] = (
     "per keypoint: x, y (hip-centred, torso-scaled), mask; then per joint angle "
     f"({', '.join(ANGLE_NAMES)}): degrees / 180, mask"
+)
+
+# (from, to): the 2-D vector keypoint[to] - keypoint[from]. MediaPipe's FullBodyPoseEmbedder
+# list mapped to COCO-17 (its duplicated hip -> wrist pair dropped).
+EMBEDDING_PAIRS: Final[tuple[tuple[int, int], ...]] = (
+    (5, 7), (6, 8), (7, 9), (8, 10),  # shoulder -> elbow, elbow -> wrist
+    (11, 13), (12, 14), (13, 15), (14, 16),  # hip -> knee, knee -> ankle
+    (5, 9), (6, 10), (11, 15), (12, 16),  # shoulder -> wrist, hip -> ankle
+    (11, 9), (12, 10),  # hip -> wrist
+    (5, 15), (6, 16),  # shoulder -> ankle
+    (7, 8), (13, 14), (9, 10), (15, 16),  # across the body: elbows, knees, wrists, ankles
+    (5, 6),  # shoulders
+)  # fmt: skip
+EMBEDDING_SIZE: Final[int] = 2 + 2 * len(EMBEDDING_PAIRS)
+TORSO_MULTIPLIER: Final[float] = 2.5
+_EMBEDDING_LAYOUT: Final[str] = (
+    "shoulder-mid -> hip-mid vector, then the vector of each pair of EMBEDDING_PAIRS, over "
+    "max(2.5 x torso, reach); hip-centred"
 )
 
 _SHOULDERS: Final[slice] = slice(5, 7)  # left, right shoulder
@@ -59,6 +85,7 @@ class FeatureSpec:
     layout: str = "per keypoint: x, y (hip-centred, torso-scaled), mask"
 
     angles: bool = False
+    kind: str = "keypoints"  # "keypoints" (v1, v2) or "embedding" (v3)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -72,23 +99,42 @@ class FeatureSpec:
     def check_supported(self) -> None:
         """Raise ValueError when this code cannot produce the features this spec describes."""
         expected = {
-            FEATURE_SPEC_VERSION: (False, FEATURE_SIZE),
-            ANGLES_SPEC_VERSION: (True, FEATURE_SIZE + ANGLE_FEATURES),
+            FEATURE_SPEC_VERSION: ("keypoints", False, FEATURE_SIZE),
+            ANGLES_SPEC_VERSION: ("keypoints", True, FEATURE_SIZE + ANGLE_FEATURES),
+            EMBEDDING_SPEC_VERSION: ("embedding", False, EMBEDDING_SIZE),
         }
-        if expected.get(self.version) != (self.angles, self.size):
+        if expected.get(self.version) != (self.kind, self.angles, self.size):
             raise ValueError(
-                f"feature spec v{self.version} (size {self.size}, angles {self.angles}) is not "
-                f"supported; this code makes v{FEATURE_SPEC_VERSION} (size {FEATURE_SIZE}) and "
-                f"v{ANGLES_SPEC_VERSION} (size {FEATURE_SIZE + ANGLE_FEATURES}, angles)"
+                f"feature spec v{self.version} ({self.kind}, size {self.size}, angles "
+                f"{self.angles}) is not supported; this code makes v{FEATURE_SPEC_VERSION} "
+                f"(size {FEATURE_SIZE}), v{ANGLES_SPEC_VERSION} (size "
+                f"{FEATURE_SIZE + ANGLE_FEATURES}, angles) and v{EMBEDDING_SPEC_VERSION} "
+                f"(embedding, size {EMBEDDING_SIZE})"
             )
 
     def features(self, keypoints: np.ndarray) -> np.ndarray:
         """(N, 17, 3) keypoints -> (N, size) input of a model trained with this spec."""
+        if self.kind == "embedding":
+            return keypoints_to_embedding(keypoints)
         return keypoints_to_features(keypoints, min_score=self.min_score, angles=self.angles)
 
 
-def feature_spec(*, min_score: float = DEFAULT_MIN_SCORE, angles: bool = False) -> FeatureSpec:
-    """The spec of keypoints_to_features called with these options."""
+def feature_spec(
+    *, min_score: float = DEFAULT_MIN_SCORE, angles: bool = False, kind: str = "keypoints"
+) -> FeatureSpec:
+    """The spec of keypoints_to_features (or keypoints_to_embedding) with these options."""
+    if kind == "embedding":
+        if angles:
+            raise ValueError("the embedding (spec v3) has no angle features")
+        return FeatureSpec(
+            version=EMBEDDING_SPEC_VERSION,
+            size=EMBEDDING_SIZE,
+            min_score=float(min_score),
+            layout=_EMBEDDING_LAYOUT,
+            kind=kind,
+        )
+    if kind != "keypoints":
+        raise ValueError(f"unknown feature kind {kind!r}; use 'keypoints' or 'embedding'")
     if angles:
         return FeatureSpec(
             version=ANGLES_SPEC_VERSION,
@@ -177,6 +223,38 @@ def _angle_features(points: np.ndarray, *, min_score: float) -> np.ndarray:
     known = np.isfinite(degrees)
     values = np.where(known, degrees / 180.0, 0.0).astype(np.float32)
     return np.concatenate([values, known.astype(np.float32)], axis=1)
+
+
+def keypoints_to_embedding(keypoints: np.ndarray) -> np.ndarray:
+    """(N, 17, 3) [x, y, score] in pixels -> (N, 44) float32 pose embedding (spec v3)."""
+    points = np.asarray(keypoints, dtype=np.float32)
+    if points.ndim != 3 or points.shape[1:] != (NUM_KEYPOINTS, 3):
+        raise ValueError(f"keypoints must have shape (N, {NUM_KEYPOINTS}, 3), got {points.shape}")
+    finite = np.isfinite(points[:, :, :2]).all(axis=2)
+    xy = np.where(finite[:, :, None], points[:, :, :2], np.float32(0.0))
+
+    def mean_of(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        count = finite[:, rows].sum(axis=1, keepdims=True).astype(np.float32)
+        return xy[:, rows].sum(axis=1) / np.maximum(count, 1.0), count[:, 0] > 0
+
+    hips, has_hips = mean_of(_HIPS)
+    shoulders, has_shoulders = mean_of(_SHOULDERS)
+    everything, _ = mean_of(slice(None))
+    centre = np.where(
+        has_hips[:, None], hips, np.where(has_shoulders[:, None], shoulders, everything)
+    )
+    xy = np.where(finite[:, :, None], xy, centre[:, None, :])  # missing points sit on the centre
+    hips = np.where(has_hips[:, None], hips, centre)
+    shoulders = np.where(has_shoulders[:, None], shoulders, centre)
+    torso = np.linalg.norm(shoulders - hips, axis=1)
+    reach = np.linalg.norm(xy - centre[:, None, :], axis=2).max(axis=1)
+    size = np.maximum(np.float32(TORSO_MULTIPLIER) * torso, reach)
+    inverse = np.float32(1.0) / np.where(size > _MIN_SCALE, size, np.float32(1.0))
+    pairs = np.asarray(EMBEDDING_PAIRS)
+    limbs = (xy[:, pairs[:, 1]] - xy[:, pairs[:, 0]]) * inverse[:, None, None]
+    torso_vector = (hips - shoulders) * inverse[:, None]
+    out = np.concatenate([torso_vector, limbs.reshape(len(points), -1)], axis=1)
+    return out.astype(np.float32, copy=False)
 
 
 def mirror_feature_map(spec: FeatureSpec) -> tuple[list[int], list[float]]:

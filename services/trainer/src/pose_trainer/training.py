@@ -22,8 +22,13 @@ from typing import Any
 import keras
 import numpy as np
 
-from pose_ml.augment import augment_arrays, build_augmenter, mirror_keypoints
-from pose_ml.classifiers import assemble_frame_classifier, build_mlp_member, build_temporal
+from pose_ml.augment import augment_arrays, mirror_keypoints
+from pose_ml.classifiers import (
+    assemble_frame_classifier,
+    build_mlp_member,
+    build_temporal,
+    ensemble_trainer,
+)
 from pose_ml.datasets.dataset import Dataset
 from pose_ml.datasets.splits import Split, cross_validation, holdout_split
 from pose_ml.datasets.windows import Windows, make_windows
@@ -34,9 +39,10 @@ from pose_ml.evaluation import (
     summarise_folds,
 )
 from pose_ml.experiments import ExperimentConfig
-from pose_ml.features import FeatureSpec, feature_spec, mirror_feature_map
+from pose_ml.features import FeatureSpec
 from pose_ml.labels import LabelMap
 from pose_ml.model_inputs import dataset_inputs, window_inputs
+from pose_ml.symmetry import feature_symmetry
 from pose_trainer import metrics as trainer_metrics
 from pose_trainer import shutdown
 from pose_trainer.errors import BadRequest
@@ -96,7 +102,10 @@ class ProgressCallback(keras.callbacks.Callback):
         trainer_metrics.EPOCHS.labels(self.model_name).inc()
         if shutdown.stopping():
             raise shutdown.JobInterrupted("the worker is shutting down")
-        values = {k: round(float(v), 5) for k, v in (logs or {}).items()}
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        joint = member_history({k: [v] for k, v in logs.items()})  # an ensemble's fit
+        source = {k: v[0] for k, v in joint.items()} if "accuracy" in joint else logs
+        values = {k: round(v, 5) for k, v in source.items()}
         self.reporter.update(epoch=epoch + 1, epochs=self.epochs, metrics=values, **self.context)
 
 
@@ -106,7 +115,19 @@ def label_map_for(config: ExperimentConfig, dataset: Dataset) -> LabelMap:
 
 
 def spec_for(config: ExperimentConfig) -> FeatureSpec:
-    return feature_spec(min_score=config.features.min_score, angles=config.features.angles)
+    return config.features.spec()
+
+
+def member_history(history: dict[str, list[float]]) -> dict[str, list[float]]:
+    """loss / accuracy (and val_) per epoch of a joint ensemble fit, accuracy the members' mean."""
+    out = {k: [float(v) for v in vs] for k, vs in history.items() if k in ("loss", "val_loss")}
+    for prefix in ("", "val_"):
+        keys = [k for k in history if k.startswith(f"{prefix}member_") and k.endswith("accuracy")]
+        if keys:
+            out[f"{prefix}accuracy"] = [
+                float(np.mean(v)) for v in zip(*(history[k] for k in keys), strict=True)
+            ]
+    return out
 
 
 def _label_indices(labels: LabelMap, names: np.ndarray) -> np.ndarray:
@@ -146,7 +167,7 @@ def fit_classifier(
         )
     validation = _validation_split(config, train)
     fit_side = train if validation is None else train.select(validation.train)
-    augmenter = build_augmenter(config.augment.transforms, copies=config.augment.copies)
+    augmenter = config.augment.augmenter()
     augmented = augment_arrays(fit_side.keypoints, fit_side.labels, augmenter, seed=options.seed)
     x = spec.features(augmented["keypoints"])
     y = keras.utils.to_categorical(_label_indices(labels, augmented["labels"]), len(labels))
@@ -157,10 +178,9 @@ def fit_classifier(
             spec.features(held.keypoints),
             keras.utils.to_categorical(_label_indices(labels, held.labels), len(labels)),
         )
-    members, history = [], {}
-    for index in range(arch.ensemble):
-        keras.utils.set_random_seed(options.seed * 1000 + index)
-        member = build_mlp_member(
+    keras.utils.set_random_seed(options.seed)
+    members = [
+        build_mlp_member(
             n_features=spec.size,
             n_labels=len(labels),
             hidden=arch.hidden,
@@ -168,39 +188,42 @@ def fit_classifier(
             seed=options.seed * 1000 + index,
             name=f"member_{index}",
         )
-        member.compile(
-            optimizer=keras.optimizers.Adam(options.learning_rate),
-            loss=keras.losses.CategoricalCrossentropy(label_smoothing=options.label_smoothing),
-            metrics=["accuracy"],
-        )
-        callbacks: list[keras.callbacks.Callback] = [
-            ProgressCallback(
-                reporter,
-                model_name=config.model,
-                epochs=options.epochs,
-                member=index + 1,
-                members=arch.ensemble,
-                **(context or {}),
-            )
-        ]
-        if validation_data is not None:
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss", patience=options.patience, restore_best_weights=True
-                )
-            )
-        fit = member.fit(
-            x,
-            y,
+        for index in range(arch.ensemble)
+    ]
+    trainer = ensemble_trainer(members, n_features=spec.size)
+    loss = keras.losses.CategoricalCrossentropy(label_smoothing=options.label_smoothing)
+    trainer.compile(
+        optimizer=keras.optimizers.Adam(options.learning_rate),
+        loss=[loss] * len(members),
+        metrics=[["accuracy"]] * len(members),
+    )
+    callbacks: list[keras.callbacks.Callback] = [
+        ProgressCallback(
+            reporter,
+            model_name=config.model,
             epochs=options.epochs,
-            batch_size=options.batch_size,
-            shuffle=True,
-            validation_data=validation_data,
-            callbacks=callbacks,
-            verbose=0,
+            members=arch.ensemble,
+            **(context or {}),
         )
-        history = history or {k: [float(v) for v in vs] for k, vs in fit.history.items()}
-        members.append(member)
+    ]
+    if validation_data is not None:
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=options.patience, restore_best_weights=True
+            )
+        )
+        validation_data = (validation_data[0], [validation_data[1]] * len(members))
+    fit = trainer.fit(
+        x,
+        [y] * len(members),
+        epochs=options.epochs,
+        batch_size=options.batch_size,
+        shuffle=True,
+        validation_data=validation_data,
+        callbacks=callbacks,
+        verbose=0,
+    )
+    history = member_history(fit.history)
     memory = None
     if arch.knn is not None:
         memory = (spec.features(fit_side.keypoints), _label_indices(labels, fit_side.labels))
@@ -208,7 +231,7 @@ def fit_classifier(
         members,
         n_features=spec.size,
         n_labels=len(labels),
-        mirror=mirror_feature_map(spec) if arch.mirror_tta else None,
+        views=[feature_symmetry(spec, name) for name in arch.tta if name != "identity"],
         knn_memory=memory,
         knn_k=arch.knn.k if arch.knn else 5,
         knn_temperature=arch.knn.temperature if arch.knn else 0.1,

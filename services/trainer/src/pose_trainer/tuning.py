@@ -21,7 +21,7 @@ import keras_tuner
 import numpy as np
 import yaml
 
-from pose_ml.augment import augment_arrays, build_augmenter
+from pose_ml.augment import augment_arrays
 from pose_ml.classifiers import build_mlp_member
 from pose_ml.datasets.dataset import Dataset
 from pose_ml.datasets.splits import holdout_split
@@ -130,7 +130,7 @@ def run_tuning(
     except ValueError as exc:
         raise BadRequest(f"tuning needs groups to validate on: {exc}") from None
     fit, val = train.select(inner.train), train.select(inner.test)
-    augmenter = build_augmenter(config.augment.transforms, copies=config.augment.copies)
+    augmenter = config.augment.augmenter()
     augmented = augment_arrays(fit.keypoints, fit.labels, augmenter, seed=config.training.seed)
 
     def encode(names: np.ndarray) -> np.ndarray:

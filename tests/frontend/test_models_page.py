@@ -169,11 +169,14 @@ def _train(
 
     def finished() -> bool:
         nonlocal shot_taken
+        # Status first, bar second: a render between the two reads then can only move the bar
+        # forward, so the last value read belongs to the finished job, not the one before it.
+        done = progress.get_attribute("data-status") in ("succeeded", "failed", "cancelled")
         values.append(float(bar.evaluate("bar => bar.value")))
         if not shot_taken and 0 < values[-1] < 1:
             page.screenshot(str(shot))
             shot_taken = True
-        return progress.get_attribute("data-status") in ("succeeded", "failed", "cancelled")
+        return done
 
     wait_until(finished, timeout=JOB_TIMEOUT_S, interval=0.1, what=f"the job\n{backend.logs()}")
     status = progress.get_attribute("data-status")

@@ -34,6 +34,9 @@ QUICK = {
     "augment.copies": 0,
     "evaluation.cross_validation": None,
 }
+# The first version trains long enough (smaller batches, more epochs) for a poll every second to
+# see its bar part-way on a fast machine too.
+FIRST = {**QUICK, "training.batch_size": 16}
 # Far worse than the first version on the same held-out subject.
 BAD = {
     **QUICK,
@@ -308,7 +311,7 @@ def test_models_page_trains_reports_promotes_and_rolls_back(
 
         # Version 1: trained, its bar moving epoch by epoch, promoted (no production yet).
         result, values = _train(
-            page, backend, epochs=40, overrides=QUICK, promote="auto", shot="models-training"
+            page, backend, epochs=120, overrides=FIRST, promote="auto", shot="models-training"
         )
         assert "published v1 · promoted" in result, result
         assert any(0 < v < 1 for v in values), f"the bar never moved: {sorted(set(values))}"

@@ -15,10 +15,9 @@ from pose_ml.augment import (
     Translate,
     augment_arrays,
     build_augmenter,
-    mirror_keypoints,
-    mirror_permutation,
 )
 from pose_ml.features import keypoints_to_features
+from pose_ml.symmetry import mirror_keypoints, mirror_permutation
 
 
 def _poses(n: int = 64, *, seed: int = 0) -> np.ndarray:

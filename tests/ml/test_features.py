@@ -173,12 +173,11 @@ def test_angle_features_append_each_angle_and_its_mask() -> None:
 
 @pytest.mark.parametrize("angles", [False, True])
 def test_the_mirror_map_gives_the_features_of_the_mirrored_pose(angles: bool) -> None:
-    from pose_ml.augment import mirror_keypoints
-    from pose_ml.features import mirror_feature_map
+    from pose_ml.symmetry import feature_symmetry, mirror_keypoints
 
     spec = feature_spec(angles=angles)
     poses = _poses(50, seed=9)
-    order, signs = mirror_feature_map(spec)
+    order, signs = feature_symmetry(spec, "mirror")
     expected = spec.features(poses)[:, order] * np.asarray(signs, dtype=np.float32)
     np.testing.assert_allclose(spec.features(mirror_keypoints(poses)), expected, atol=1e-4)
 

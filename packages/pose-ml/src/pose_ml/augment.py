@@ -22,27 +22,15 @@ from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
-from pose_common.skeleton import LEFT_RIGHT_PAIRS, NUM_KEYPOINTS
+from pose_common.skeleton import NUM_KEYPOINTS
+from pose_ml.symmetry import (
+    SYMMETRIES,
+    apply_symmetry,
+    mirror_keypoints,
+    pose_centres,
+)
 
 Batch = dict[str, np.ndarray]
-
-_CONFIDENT = 0.05  # points below this score do not move the centre a transform turns about
-
-
-def mirror_permutation() -> np.ndarray:
-    """Keypoint order of the mirrored pose: every left index swapped with its right one."""
-    order = np.arange(NUM_KEYPOINTS)
-    for left, right in LEFT_RIGHT_PAIRS:
-        order[left], order[right] = right, left
-    return order
-
-
-def pose_centres(keypoints: np.ndarray) -> np.ndarray:
-    """(N, 2) mean x, y of each frame's confident points (all points when none is)."""
-    weights = (keypoints[:, :, 2] >= _CONFIDENT).astype(np.float32)
-    weights[weights.sum(axis=1) == 0] = 1.0
-    total = weights.sum(axis=1, keepdims=True)
-    return (keypoints[:, :, :2] * weights[:, :, None]).sum(axis=1) / total
 
 
 class Transform(Protocol):
@@ -89,15 +77,6 @@ class Mirror:
         rows = _chosen(len(points), self.p, rng)
         points[rows] = mirror_keypoints(points[rows])
         return {**batch, "keypoints": points}
-
-
-def mirror_keypoints(keypoints: np.ndarray) -> np.ndarray:
-    """Every frame mirrored (deterministic): x -> 2 * centre_x - x, left <-> right."""
-    points = np.asarray(keypoints, dtype=np.float32)
-    out = points[:, mirror_permutation()].copy()
-    centre_x = pose_centres(points)[:, 0]
-    out[:, :, 0] = 2.0 * centre_x[:, None] - out[:, :, 0]
-    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,8 +221,6 @@ class Symmetry:
     p: float = 1.0
 
     def __post_init__(self) -> None:
-        from pose_ml.symmetry import SYMMETRIES
-
         _probability(self.p, "symmetry.p")
         object.__setattr__(self, "elements", tuple(self.elements))
         unknown = [e for e in self.elements if e not in SYMMETRIES]
@@ -251,8 +228,6 @@ class Symmetry:
             raise ValueError(f"symmetry.elements: unknown {unknown}; known: {list(SYMMETRIES)}")
 
     def __call__(self, batch: Batch, rng: np.random.Generator) -> Batch:
-        from pose_ml.symmetry import apply_symmetry
-
         points = _check_needs(self, batch).copy()
         choice = rng.integers(0, len(self.elements), len(points))
         choice = np.where(_chosen(len(points), self.p, rng), choice, -1)

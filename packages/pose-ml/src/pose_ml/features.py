@@ -34,7 +34,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from pose_common.skeleton import LEFT_RIGHT_PAIRS, NUM_KEYPOINTS, SKELETON_NAME
+from pose_common.skeleton import NUM_KEYPOINTS, SKELETON_NAME
 from pose_ml.analysis.angles import ANGLE_NAMES, compute_angles
 
 FEATURE_SPEC_VERSION: Final[int] = 1  # the default: keypoint coordinates and masks only
@@ -255,26 +255,3 @@ def keypoints_to_embedding(keypoints: np.ndarray) -> np.ndarray:
     torso_vector = (hips - shoulders) * inverse[:, None]
     out = np.concatenate([torso_vector, limbs.reshape(len(points), -1)], axis=1)
     return out.astype(np.float32, copy=False)
-
-
-def mirror_feature_map(spec: FeatureSpec) -> tuple[list[int], list[float]]:
-    """(order, signs) with features(mirrored pose) == features(pose)[:, order] * signs."""
-    keypoint_order = list(range(NUM_KEYPOINTS))
-    for left, right in LEFT_RIGHT_PAIRS:
-        keypoint_order[left], keypoint_order[right] = right, left
-    order = [CHANNELS * k + c for k in keypoint_order for c in range(CHANNELS)]
-    signs = [-1.0, 1.0, 1.0] * NUM_KEYPOINTS  # x flips; y and the mask do not
-    if spec.angles:
-        names = list(ANGLE_NAMES)
-        swapped = [
-            names.index(
-                n.replace("left_", "right_")
-                if n.startswith("left_")
-                else n.replace("right_", "left_")
-            )
-            for n in names
-        ]
-        order += [FEATURE_SIZE + i for i in swapped]
-        order += [FEATURE_SIZE + len(names) + i for i in swapped]
-        signs += [1.0] * ANGLE_FEATURES
-    return order, signs

@@ -28,28 +28,31 @@ import numpy as np
 from pose_common.skeleton import LEFT_RIGHT_PAIRS, NUM_KEYPOINTS
 from pose_ml.features import FeatureSpec
 
-_CONFIDENT: Final[float] = 0.05
+_CONFIDENT: Final[float] = 0.05  # points below this score do not move the centre turned about
 
 
-def _centres(points: np.ndarray) -> np.ndarray:
-    weights = (points[:, :, 2] >= _CONFIDENT).astype(np.float32)
+def pose_centres(keypoints: np.ndarray) -> np.ndarray:
+    """(N, 2) mean x, y of each frame's confident points (all points when none is)."""
+    weights = (keypoints[:, :, 2] >= _CONFIDENT).astype(np.float32)
     weights[weights.sum(axis=1) == 0] = 1.0
-    return (points[:, :, :2] * weights[:, :, None]).sum(axis=1) / weights.sum(axis=1)[:, None]
+    total = weights.sum(axis=1, keepdims=True)
+    return (keypoints[:, :, :2] * weights[:, :, None]).sum(axis=1) / total
 
 
-def _swap_order() -> np.ndarray:
+def mirror_permutation() -> np.ndarray:
+    """Keypoint order of the mirrored pose: every left index swapped with its right one."""
     order = np.arange(NUM_KEYPOINTS)
     for left, right in LEFT_RIGHT_PAIRS:
         order[left], order[right] = right, left
     return order
 
 
-_SWAP: Final[np.ndarray] = _swap_order()
+_SWAP: Final[np.ndarray] = mirror_permutation()
 
 
 def _reflect(points: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     out = np.array(points, dtype=np.float32, copy=True)
-    centre = _centres(out)
+    centre = pose_centres(out)
     for axis in axes:
         out[:, :, axis] = 2.0 * centre[:, axis : axis + 1] - out[:, :, axis]
     return out
@@ -59,11 +62,16 @@ def _swapped(points: np.ndarray) -> np.ndarray:
     return np.asarray(points, dtype=np.float32)[:, _SWAP].copy()
 
 
+def mirror_keypoints(keypoints: np.ndarray) -> np.ndarray:
+    """Every frame mirrored (deterministic): x -> 2 * centre_x - x, left <-> right."""
+    return _swapped(_reflect(keypoints, (0,)))
+
+
 SYMMETRIES: Final[dict[str, Callable[[np.ndarray], np.ndarray]]] = {
     "identity": lambda p: np.array(p, dtype=np.float32, copy=True),
     "flip_x": lambda p: _reflect(p, (0,)),
     "swap": _swapped,
-    "mirror": lambda p: _swapped(_reflect(p, (0,))),
+    "mirror": mirror_keypoints,
     "rot180": lambda p: _reflect(p, (0, 1)),
     "rot180_swap": lambda p: _swapped(_reflect(p, (0, 1))),
 }

@@ -16,13 +16,14 @@ also raises when the job is cancelled or the worker shuts down.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import keras
 import numpy as np
 
-from pose_ml.augment import augment_arrays, mirror_keypoints
+from pose_ml.augment import augment_arrays
 from pose_ml.classifiers import (
     assemble_frame_classifier,
     build_mlp_member,
@@ -42,7 +43,7 @@ from pose_ml.experiments import ExperimentConfig
 from pose_ml.features import FeatureSpec
 from pose_ml.labels import LabelMap
 from pose_ml.model_inputs import dataset_inputs, window_inputs
-from pose_ml.symmetry import feature_symmetry
+from pose_ml.symmetry import feature_symmetry, mirror_keypoints
 from pose_trainer import metrics as trainer_metrics
 from pose_trainer import shutdown
 from pose_trainer.errors import BadRequest
@@ -102,10 +103,7 @@ class ProgressCallback(keras.callbacks.Callback):
         trainer_metrics.EPOCHS.labels(self.model_name).inc()
         if shutdown.stopping():
             raise shutdown.JobInterrupted("the worker is shutting down")
-        logs = {k: float(v) for k, v in (logs or {}).items()}
-        joint = member_history({k: [v] for k, v in logs.items()})  # an ensemble's fit
-        source = {k: v[0] for k, v in joint.items()} if "accuracy" in joint else logs
-        values = {k: round(v, 5) for k, v in source.items()}
+        values = {k: round(v, 5) for k, v in epoch_metrics(logs or {}).items()}
         self.reporter.update(epoch=epoch + 1, epochs=self.epochs, metrics=values, **self.context)
 
 
@@ -118,16 +116,29 @@ def spec_for(config: ExperimentConfig) -> FeatureSpec:
     return config.features.spec()
 
 
-def member_history(history: dict[str, list[float]]) -> dict[str, list[float]]:
-    """loss / accuracy (and val_) per epoch of a joint ensemble fit, accuracy the members' mean."""
-    out = {k: [float(v) for v in vs] for k, vs in history.items() if k in ("loss", "val_loss")}
+def epoch_metrics(logs: Mapping[str, Any]) -> dict[str, float]:
+    """One epoch's logs as one model's: a joint ensemble fit's accuracy is its members' mean.
+
+    Keys of a single-output fit (loss, accuracy, val_loss, val_accuracy) pass through; the
+    members' own keys (member_0_loss, member_1_accuracy, ...) are folded into accuracy.
+    """
+    out = {k: float(v) for k, v in logs.items() if "member_" not in k}
     for prefix in ("", "val_"):
-        keys = [k for k in history if k.startswith(f"{prefix}member_") and k.endswith("accuracy")]
-        if keys:
-            out[f"{prefix}accuracy"] = [
-                float(np.mean(v)) for v in zip(*(history[k] for k in keys), strict=True)
-            ]
+        accuracies = [
+            float(v)
+            for k, v in logs.items()
+            if k.startswith(f"{prefix}member_") and k.endswith("accuracy")
+        ]
+        if accuracies:
+            out[f"{prefix}accuracy"] = float(np.mean(accuracies))
     return out
+
+
+def member_history(history: Mapping[str, list[float]]) -> dict[str, list[float]]:
+    """epoch_metrics() of every epoch of a fit's history, as lists per key."""
+    epochs = len(next(iter(history.values()), []))
+    rows = [epoch_metrics({k: v[i] for k, v in history.items()}) for i in range(epochs)]
+    return {k: [row[k] for row in rows] for k in rows[0]} if rows else {}
 
 
 def _label_indices(labels: LabelMap, names: np.ndarray) -> np.ndarray:

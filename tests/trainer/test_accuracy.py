@@ -48,7 +48,7 @@ def _print_folds(title: str, cv: dict) -> None:
 
 
 @pytest.mark.usefixtures("yoga_imported")
-def test_yoga_leave_one_subject_out_reaches_the_target(
+def test_yoga_leave_one_subject_out_beats_the_anchors(
     workers: Workers, trainer_settings: TrainerSettings
 ) -> None:
     result, report = _train_in_worker(workers, trainer_settings, config="yoga", dataset=YOGA_DATA)

@@ -1,20 +1,16 @@
 import { type FormEvent, useState } from 'react';
+import { saveAdminToken } from '../lib/admin-token';
 
-export const ADMIN_TOKEN_KEY = 'posestream.adminToken';
-
-export function storedAdminToken(): string {
-  return localStorage.getItem(ADMIN_TOKEN_KEY) ?? '';
-}
-
-/** The admin token the registry API needs; kept in this browser's localStorage. */
-export function AdminTokenForm(props: { token: string; onToken: (token: string) => void }) {
+/** Enter the admin token; it is kept (lib/admin-token) for every page that needs it. */
+export function AdminTokenForm(props: {
+  token: string;
+  onToken: (token: string) => void;
+  submitLabel?: string;
+}) {
   const [value, setValue] = useState(props.token);
   const save = (event: FormEvent) => {
     event.preventDefault();
-    const token = value.trim();
-    if (token) localStorage.setItem(ADMIN_TOKEN_KEY, token);
-    else localStorage.removeItem(ADMIN_TOKEN_KEY);
-    props.onToken(token);
+    props.onToken(saveAdminToken(value));
   };
   return (
     <form className="row" onSubmit={save} data-testid="admin-token-form">
@@ -30,7 +26,7 @@ export function AdminTokenForm(props: { token: string; onToken: (token: string) 
         />
       </label>
       <button type="submit" data-testid="admin-token-save">
-        Use token
+        {props.submitLabel ?? 'Use token'}
       </button>
     </form>
   );

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { AdminTokenForm, storedAdminToken } from '../components/AdminTokenForm';
+import { AdminTokenForm } from '../components/AdminTokenForm';
+import { storedAdminToken } from '../lib/admin-token';
 import { JobList } from '../components/JobList';
 import { ModelEvents } from '../components/ModelEvents';
 import { ModelReport } from '../components/ModelReport';

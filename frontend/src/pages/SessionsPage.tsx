@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { AdminTokenForm } from '../components/AdminTokenForm';
 import { PredictionTimeline } from '../components/PredictionTimeline';
 import { SessionReportView } from '../components/SessionReportView';
 import {
@@ -10,22 +11,23 @@ import {
   sessionPredictions,
   type StoredPrediction,
 } from '../lib/api';
+import { storedAdminToken } from '../lib/admin-token';
 import { savedSessions, savedToken } from '../lib/saved-sessions';
-
-const ADMIN_KEY = 'posestream.adminToken';
 
 /** Sessions: this browser's own (by their tokens), or every session with the admin token. */
 export function SessionsPage(props: { route: string }) {
   const openId = props.route.split('/')[2];
-  const [adminToken, setAdminToken] = useState(sessionStorage.getItem(ADMIN_KEY) ?? '');
+  // The same admin token as the Models page (lib/admin-token): entered on either, used by both.
+  const [adminToken, setAdminToken] = useState(storedAdminToken);
   const [all, setAll] = useState<SessionSummary[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  const loadAll = async () => {
+  const loadAll = async (token: string) => {
     setError(null);
-    sessionStorage.setItem(ADMIN_KEY, adminToken);
+    setAdminToken(token);
+    if (!token) return setAll(null);
     try {
-      setAll((await listSessions(adminToken)).sessions);
+      setAll((await listSessions(token)).sessions);
     } catch (e) {
       setError(String((e as Error).message));
     }
@@ -40,18 +42,12 @@ export function SessionsPage(props: { route: string }) {
         <SessionDetail id={openId} token={savedToken(openId) ?? adminToken} />
       ) : (
         <>
-          <div className="row">
-            <input
-              type="password"
-              placeholder="admin token (to list every session)"
-              value={adminToken}
-              onChange={(e) => setAdminToken(e.target.value)}
-            />
-            <button type="button" onClick={loadAll} disabled={!adminToken}>
-              List all sessions
-            </button>
-          </div>
-          {error && <p className="error">{error}</p>}
+          <AdminTokenForm token={adminToken} onToken={loadAll} submitLabel="List all sessions" />
+          {error && (
+            <p className="error" data-testid="sessions-error">
+              {error}
+            </p>
+          )}
           <table data-testid="session-list">
             <thead>
               <tr>

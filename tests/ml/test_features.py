@@ -15,6 +15,7 @@ from pose_ml.features import (
     feature_spec,
     keypoints_to_features,
 )
+from pose_ml.symmetry import feature_symmetry, mirror_keypoints
 
 
 def _poses(n: int, *, seed: int = 0, low_score: float = 0.3) -> np.ndarray:
@@ -173,8 +174,6 @@ def test_angle_features_append_each_angle_and_its_mask() -> None:
 
 @pytest.mark.parametrize("angles", [False, True])
 def test_the_mirror_map_gives_the_features_of_the_mirrored_pose(angles: bool) -> None:
-    from pose_ml.symmetry import feature_symmetry, mirror_keypoints
-
     spec = feature_spec(angles=angles)
     poses = _poses(50, seed=9)
     order, signs = feature_symmetry(spec, "mirror")

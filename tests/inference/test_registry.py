@@ -8,9 +8,9 @@ import redis
 from prometheus_client import REGISTRY
 
 from pose_common import model_catalog as catalog
+from pose_common.model_aliases import set_alias
 from pose_common.streams import StreamKeys
 from pose_inference.registry import ModelEvents, ModelRegistry
-from pose_ml.model_store import set_alias
 from tests.inference.conftest import publish
 
 

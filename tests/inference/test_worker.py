@@ -12,10 +12,10 @@ import numpy as np
 import redis
 from prometheus_client import REGISTRY
 
+from pose_common.model_aliases import set_alias
 from pose_common.streams import GROUP_INFERENCE, StreamKeys
 from pose_inference.settings import InferenceSettings
 from pose_inference.worker import InferenceWorker
-from pose_ml.model_store import set_alias
 from tests.factories import batch
 from tests.inference.conftest import (
     Published,

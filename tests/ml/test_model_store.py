@@ -11,12 +11,13 @@ import pytest
 import redis
 
 from pose_common import model_catalog as catalog
+from pose_common.model_aliases import set_alias
 from pose_common.skeleton import KEYPOINT_NAMES
 from pose_common.streams import StreamKeys
 from pose_ml import model_store
 from pose_ml.features import FEATURE_SPEC_VERSION, FeatureSpec, feature_spec, keypoints_to_features
 from pose_ml.mlp import build_mlp
-from pose_ml.model_store import ModelLoadError, load_model, publish_model, set_alias
+from pose_ml.model_store import ModelLoadError, load_model, publish_model
 
 LABELS = ["tree", "warrior", "cobra"]
 

@@ -3,6 +3,7 @@ evaluate, promote, roll back, export, and one-line errors with exit code 2."""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -67,6 +68,26 @@ def posestream(
         timeout=timeout,
         check=False,
     )
+
+
+def posestream_light(
+    env: dict[str, str], *args: str
+) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run the CLI's main in a Python that then reports the TensorFlow/Keras modules it loaded."""
+    code = (
+        "import sys\n"
+        "from pose_trainer.cli import main\n"
+        f"code = main({list(args)!r})\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'})\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+        "raise SystemExit(code)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    marker = next(line for line in result.stderr.splitlines() if line.startswith("HEAVY "))
+    return result, ast.literal_eval(marker.removeprefix("HEAVY "))
 
 
 def test_help_lists_every_command_and_each_has_its_own() -> None:
@@ -140,13 +161,14 @@ def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export
     assert already.returncode == 2 and "production already" in already.stderr
     forced = posestream(cli_env, "promote", "yoga", "2", "--force")
     assert forced.returncode == 0 and json.loads(forced.stdout)["production"] == 2
-    back = posestream(cli_env, "rollback", "yoga")
+    back, heavy = posestream_light(cli_env, "rollback", "yoga")
     assert json.loads(back.stdout) == {
         "model": "yoga",
         "production": 1,
         "previous": 2,
         "event": "rolled_back",
     }
+    assert heavy == []  # a roll back in an incident never waits for TensorFlow to import
     models = json.loads(posestream(cli_env, "models").stdout)["models"]
     assert next(m for m in models if m["name"] == "yoga")["aliases"]["production"] == 1
 

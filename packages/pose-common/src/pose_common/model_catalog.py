@@ -1,6 +1,7 @@
 """Read-only view of the model store on shared storage (no TensorFlow needed).
 
-Layout (written only by pose_ml.model_store, atomically):
+Layout (versions written by pose_ml.model_store, aliases by pose_common.model_aliases,
+atomically):
     {root}/{name}/versions/{version:06d}/model.keras, manifest.json, report.json
     {root}/{name}/aliases/{alias}      text file holding a version number, e.g. "3"
 A version directory appears by an atomic rename of a fully written temp directory, and an

@@ -1,4 +1,4 @@
-"""Model artifacts on shared storage: publish atomically, point aliases, load for serving.
+"""Model artifacts on shared storage: publish atomically, load for serving.
 
 The layout is the one pose_common.model_catalog reads (DESIGN.md section 2):
     {root}/{name}/versions/{version:06d}/model.keras, manifest.json, report.json
@@ -6,7 +6,8 @@ The layout is the one pose_common.model_catalog reads (DESIGN.md section 2):
 A version is written completely into {root}/{name}/.tmp-*/ and then renamed into place, so
 a reader never sees half of one; two publishers racing for the same number both succeed
 with different numbers (the loser of the rename takes the next). Aliases move with an atomic
-os.replace. After each change an event goes to the models stream so workers reload at once.
+os.replace (pose_common.model_aliases, which promote and roll back use without TensorFlow).
+After each change an event goes to the models stream so workers reload at once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,8 +31,8 @@ import redis as redis_lib
 import tensorflow as tf
 
 from pose_common import model_catalog as catalog
+from pose_common.model_aliases import announce, fsync_dir, point_alias
 from pose_common.skeleton import KEYPOINT_NAMES, SKELETON_NAME
-from pose_common.streams import MODELS
 from pose_ml import layers as _layers  # noqa: F401  (registers the custom layers for loading)
 from pose_ml.features import FeatureSpec
 from pose_ml.labels import LabelMap
@@ -45,7 +45,6 @@ __all__ = [
     "import_version",
     "load_model",
     "publish_model",
-    "set_alias",
 ]
 
 log = logging.getLogger(__name__)
@@ -81,14 +80,6 @@ class LoadedModel:
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """(N, F) features (or (N, W, F) windows) -> (N, labels) through the traced function."""
         return np.asarray(self.predict_fn(features))
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
@@ -173,7 +164,7 @@ def _rename_into_place(*, tmp: Path, root: Path, name: str, manifest: dict[str, 
             if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
                 continue
             raise
-        _fsync_dir(versions_dir)
+        fsync_dir(versions_dir)
         return version
     raise RuntimeError(f"could not claim a version number for {name!r}")
 
@@ -232,8 +223,8 @@ def publish_model(
         raise
     log.info("published model %s version %d", name, version)
     if alias is not None:
-        _point_alias(root=Path(root), name=name, alias=alias, version=version)
-    _announce(redis, models_stream, name=name, version=version, alias=alias, event="published")
+        point_alias(root=Path(root), name=name, alias=alias, version=version)
+    announce(redis, models_stream, name=name, version=version, alias=alias, event="published")
     return version
 
 
@@ -277,60 +268,9 @@ def import_version(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if alias is not None:
-        _point_alias(root=Path(root), name=name, alias=alias, version=version)
-    _announce(redis, models_stream, name=name, version=version, alias=alias, event="published")
+        point_alias(root=Path(root), name=name, alias=alias, version=version)
+    announce(redis, models_stream, name=name, version=version, alias=alias, event="published")
     return version
-
-
-def _point_alias(*, root: Path, name: str, alias: str, version: int) -> None:
-    """Atomically make `alias` hold `version` (temp file + os.replace)."""
-    if not catalog.NAME_PATTERN.match(alias):
-        raise ValueError(f"invalid alias {alias!r}")
-    target = catalog.alias_file(root, name, alias)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.parent / f".{alias}.{uuid.uuid4().hex}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(f"{version}\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, target)
-    _fsync_dir(target.parent)
-
-
-def _announce(
-    client: redis_lib.Redis | None,
-    stream: str | None,
-    *,
-    name: str,
-    version: int,
-    alias: str | None,
-    event: str,
-) -> None:
-    if client is None:
-        return
-    fields = {"name": name, "version": str(version), "alias": alias or "", "event": event}
-    client.xadd(stream or MODELS, fields)  # type: ignore[arg-type]
-
-
-def set_alias(
-    *,
-    root: Path,
-    name: str,
-    version: int,
-    alias: str = catalog.PRODUCTION,
-    redis: redis_lib.Redis | None = None,
-    models_stream: str | None = None,
-) -> int | None:
-    """Promote or roll back: point `alias` at an existing version; return the previous one."""
-    root = Path(root)
-    if not (catalog.version_dir(root, name, version) / catalog.MANIFEST_FILE).is_file():
-        raise ValueError(f"model {name!r} has no published version {version}")
-    previous = catalog.resolve_alias(root, name, alias)
-    _point_alias(root=root, name=name, alias=alias, version=version)
-    event = "rolled_back" if previous is not None and version < previous else "promoted"
-    log.info("model %s alias %s: %s -> %d (%s)", name, alias, previous, version, event)
-    _announce(redis, models_stream, name=name, version=version, alias=alias, event=event)
-    return previous
 
 
 def _traced_predict(

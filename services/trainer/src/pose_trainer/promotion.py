@@ -19,6 +19,7 @@ import numpy as np
 import psycopg
 
 from pose_common import model_catalog as catalog
+from pose_common.model_aliases import set_alias
 from pose_common.redis_client import connect as connect_redis
 from pose_common.streams import StreamKeys
 from pose_ml.datasets.dataset import Dataset
@@ -139,8 +140,6 @@ def point_alias(
     settings: TrainerSettings, *, model: str, version: int, alias: str = catalog.PRODUCTION
 ) -> int | None:
     """Move an alias and announce it on the models stream; returns the version it held."""
-    from pose_ml.model_store import set_alias
-
     client = connect_redis(settings.redis_url)
     try:
         return set_alias(

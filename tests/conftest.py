@@ -6,7 +6,11 @@ at the end, so runs never collide.  Factories build valid frames.
 
 from __future__ import annotations
 
+import ast
 import os
+import subprocess
+import sys
+import textwrap
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -101,6 +105,24 @@ def service_env(
         }
     )
     return env
+
+
+def run_python_reporting_heavy(
+    code: str, *, env: dict[str, str] | None = None, timeout: float = 120
+) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """Run `code` in a fresh Python; also the TensorFlow/Keras packages loaded when it ended."""
+    script = (
+        "import sys\ntry:\n"
+        + textwrap.indent(code, "    ")
+        + "\nfinally:\n    print('HEAVY', sorted({m.split('.')[0] for m in sys.modules}"
+        " & {'tensorflow', 'keras'}), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=timeout
+    )
+    marker = [line for line in result.stderr.splitlines() if line.startswith("HEAVY ")]
+    assert marker, result.stderr
+    return result, ast.literal_eval(marker[-1].removeprefix("HEAVY "))
 
 
 def shared_path(*parts: str) -> Path:

@@ -3,7 +3,6 @@ evaluate, promote, roll back, export, and one-line errors with exit code 2."""
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 
 from pose_common.skeleton import keypoint_columns
 from pose_trainer.settings import TrainerSettings
-from tests.conftest import YOGA_CSV, shared_path
+from tests.conftest import YOGA_CSV, run_python_reporting_heavy, shared_path
 
 POSESTREAM = Path(sys.executable).with_name("posestream")
 COMMANDS = [
@@ -68,26 +67,6 @@ def posestream(
         timeout=timeout,
         check=False,
     )
-
-
-def posestream_light(
-    env: dict[str, str], *args: str
-) -> tuple[subprocess.CompletedProcess, list[str]]:
-    """Run the CLI's main in a Python that then reports the TensorFlow/Keras modules it loaded."""
-    code = (
-        "import sys\n"
-        "from pose_trainer.cli import main\n"
-        f"code = main({list(args)!r})\n"
-        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'tensorflow', 'keras'})\n"
-        "print('HEAVY', heavy, file=sys.stderr)\n"
-        "raise SystemExit(code)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 0, result.stderr
-    marker = next(line for line in result.stderr.splitlines() if line.startswith("HEAVY "))
-    return result, ast.literal_eval(marker.removeprefix("HEAVY "))
 
 
 def test_help_lists_every_command_and_each_has_its_own() -> None:
@@ -161,7 +140,11 @@ def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export
     assert already.returncode == 2 and "production already" in already.stderr
     forced = posestream(cli_env, "promote", "yoga", "2", "--force")
     assert forced.returncode == 0 and json.loads(forced.stdout)["production"] == 2
-    back, heavy = posestream_light(cli_env, "rollback", "yoga")
+    back, heavy = run_python_reporting_heavy(
+        f"from pose_trainer.cli import main\nraise SystemExit(main({['rollback', 'yoga']!r}))",
+        env=cli_env,
+    )
+    assert back.returncode == 0, back.stderr
     assert json.loads(back.stdout) == {
         "model": "yoga",
         "production": 1,

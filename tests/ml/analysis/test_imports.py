@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from tests.conftest import run_python_reporting_heavy
 
 MODULES = [
     "pose_ml",
@@ -22,14 +21,6 @@ MODULES = [
 
 
 def test_analysis_never_imports_tensorflow_or_keras() -> None:
-    code = (
-        "import sys\n"
-        f"for name in {MODULES!r}: __import__(name)\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras'))\n"
-        "print(heavy)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
-    )
+    result, heavy = run_python_reporting_heavy(f"for name in {MODULES!r}: __import__(name)")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert heavy == []

@@ -14,6 +14,7 @@ from prometheus_client import REGISTRY
 
 from pose_common.consumer import Entry
 from pose_common.streams import StreamKeys
+from pose_inference.feature_history import FeatureHistory
 from pose_inference.handler import PredictionHandler
 from pose_inference.registry import ModelRegistry
 from pose_ml.model_store import LoadedModel, load_model
@@ -30,7 +31,12 @@ from tests.inference.conftest import (
 
 
 def _handler(client: redis.Redis, keys: StreamKeys, registry: ModelRegistry) -> PredictionHandler:
-    return PredictionHandler(client=client, registry=registry, predictions_stream=keys.predictions)
+    return PredictionHandler(
+        client=client,
+        registry=registry,
+        predictions_stream=keys.predictions,
+        history=FeatureHistory(client, keys),
+    )
 
 
 def test_one_prediction_entry_per_frames_entry_equal_to_the_model(
@@ -184,6 +190,7 @@ def test_latency_is_measured_from_ingest_time(
         client=redis_client,
         registry=ModelRegistry(root=model_root),
         predictions_stream=keys.predictions,
+        history=FeatureHistory(redis_client, keys),
         clock=lambda: 1000.25,
     )
     handler([Entry(i.decode(), f) for i, f in redis_client.xrange(keys.frames)])

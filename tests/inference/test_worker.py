@@ -16,8 +16,13 @@ from pose_common.model_aliases import set_alias
 from pose_common.streams import GROUP_INFERENCE, StreamKeys
 from pose_inference.settings import InferenceSettings
 from pose_inference.worker import InferenceWorker
+from pose_ml.classifiers import build_temporal
+from pose_ml.datasets.windows import window_features
+from pose_ml.features import feature_spec, keypoints_to_features
+from pose_ml.model_store import publish_model
 from tests.factories import batch
 from tests.inference.conftest import (
+    LABELS,
     Published,
     add_batches,
     check_prediction,
@@ -187,3 +192,34 @@ def test_publishing_while_frames_flow_loses_nothing(
             entry.predictions, models[entry.version].expected(rows), strict=True
         ):
             check_prediction(prediction, row)
+
+
+def test_two_workers_give_a_temporal_model_the_windows_one_would(
+    redis_client: redis.Redis,
+    keys: StreamKeys,
+    model_root: Path,
+    inference_settings: InferenceSettings,
+    run_worker: RunWorker,
+) -> None:
+    """The consumer group splits the session's entries; every frame still gets its window."""
+    window, spec = 8, feature_spec()
+    model = build_temporal(window=window, n_features=spec.size, n_labels=len(LABELS), seed=3)
+    settings = inference_settings.model_copy(update={"inference_batch_entries": 1})
+    name = settings.default_model
+    publish_model(
+        root=model_root, name=name, model=model, labels=LABELS, feature_spec=spec, window=window
+    )
+    workers = [run_worker(settings), run_worker(settings)]
+    sent: list = []
+    for start in range(0, 60, 5):  # one entry at a time, so both blocked readers take turns
+        _send_and_wait(redis_client, keys, model=name, starts=range(start, start + 5, 5), sent=sent)
+    assert all(w.consumer.processed > 0 for w in workers), [w.consumer.processed for w in workers]
+
+    kps = keypoints_by_seq(sent)
+    points = np.array([kps[seq] for seq in range(60)], np.float32)
+    windows = window_features(keypoints_to_features(points), window=window)
+    expected = model(windows, training=False).numpy()
+    predictions = [p for e in read_predictions(redis_client, keys) for p in e.predictions]
+    assert sorted(p["seq"] for p in predictions) == list(range(60))
+    for prediction in predictions:
+        check_prediction(prediction, expected[prediction["seq"]])

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import redis
 
+from pose_common.streams import StreamKeys
 from pose_ml.analysis.synthetic import synthetic_recording
 from pose_ml.datasets.dataset import Dataset
 from pose_ml.datasets.windows import window_features
@@ -14,6 +16,7 @@ from pose_trainer.promotion import evaluate_loaded
 from pose_trainer.publish import publish_outcome
 from pose_trainer.settings import TrainerSettings
 from pose_trainer.training import train_experiment
+from tests.conftest import REDIS_URL
 
 EXERCISES = ("squat", "push_up", "jumping_jack")
 WINDOW = 20
@@ -62,9 +65,10 @@ def test_a_temporal_model_tells_movements_apart_on_an_unseen_person(layer: str) 
 
 
 def test_published_temporal_models_are_served_frame_by_frame_with_their_window(
-    trainer_settings: TrainerSettings,
+    trainer_settings: TrainerSettings, redis_client: redis.Redis, keys: StreamKeys
 ) -> None:
-    from pose_inference.handler import DecodedEntry, FeatureHistory, classify
+    from pose_inference.feature_history import FeatureHistory
+    from pose_inference.handler import DecodedEntry, classify
 
     config = _config("gru")
     outcome = train_experiment(config, _movements())
@@ -80,7 +84,8 @@ def test_published_temporal_models_are_served_frame_by_frame_with_their_window(
     )
 
     # Live: a session's frames arrive in entries; each frame gets the window ending at it,
-    # whether the frames before it came in the same entry or an earlier one.
+    # whether the frames before it came in the same entry or an earlier one, read by this
+    # consumer or another (two consumers, each with its own connection, take turns).
     _, points = synthetic_recording("squat", reps=1, seed=5)
     points = points[:45].astype(np.float32)
     entries = [
@@ -89,8 +94,14 @@ def test_published_temporal_models_are_served_frame_by_frame_with_their_window(
         )
         for i in (0, 15, 30)
     ]
-    history = FeatureHistory()
-    live = np.concatenate([p for e in entries for p in classify(loaded, [e], history)])
+    other = redis.Redis(connection_pool=redis.ConnectionPool.from_url(REDIS_URL))
+    consumers = [FeatureHistory(redis_client, keys), FeatureHistory(other, keys)]
+    live = np.concatenate(
+        [p for i, e in enumerate(entries) for p in classify(loaded, [e], consumers[i % 2])]
+    )
+    other.close()
+    with pytest.raises(ValueError, match="is temporal: it needs a history"):
+        classify(loaded, entries[:1])
     expected = loaded.probabilities(window_features(loaded.features(points), window=WINDOW))
     np.testing.assert_allclose(live, expected, atol=1e-5)
 

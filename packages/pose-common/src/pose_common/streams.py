@@ -46,3 +46,7 @@ class StreamKeys:
 
     def heartbeat(self, service: str, consumer: str) -> str:
         return f"{self.prefix}pose:heartbeat:{service}:{consumer}"
+
+    def feature_history(self, model: str, version: int, session: str, person: int) -> str:
+        """Sorted set of one person's last feature rows (temporal models), scored by seq."""
+        return f"{self.prefix}pose:history:v1:{model}:{version}:{session}:{person}"

@@ -16,7 +16,6 @@ from __future__ import annotations
 import itertools
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +28,8 @@ from pose_common.consumer import Entry, Invalid
 from pose_common.model_catalog import NAME_PATTERN
 from pose_common.skeleton import NUM_KEYPOINTS
 from pose_inference import metrics
+from pose_inference.feature_history import FeatureHistory, Track, TrackRows
 from pose_inference.registry import ModelRegistry
-from pose_ml.datasets.windows import window_features
 from pose_ml.model_store import LoadedModel
 
 log = logging.getLogger(__name__)
@@ -108,43 +107,22 @@ def build_predictions(
     ]
 
 
-class FeatureHistory:
-    """The last frames' features per (model version, session, person), for temporal models.
-
-    A temporal model classifies each frame with the window of `window` frames ending at it,
-    so the frames before an entry are needed; they are kept here, for at most `max_keys`
-    streams (least recently used dropped). With several inference consumers a session's
-    entries may be split between them; each then sees the frames it was given.
-    """
-
-    def __init__(self, max_keys: int = 10_000) -> None:
-        self.max_keys = max_keys
-        self._rows: OrderedDict[tuple[str, int, str, int], np.ndarray] = OrderedDict()
-
-    def windows(
-        self, key: tuple[str, int, str, int], features: np.ndarray, *, window: int
-    ) -> np.ndarray:
-        """(n, F) new frames -> (n, window, F), each frame's window; remembers the tail."""
-        previous = self._rows.pop(key, None)
-        stacked = features if previous is None else np.concatenate([previous, features])
-        out = window_features(stacked, window=window)[-len(features) :]
-        self._rows[key] = stacked[-(window - 1) :] if window > 1 else stacked[:0]
-        while len(self._rows) > self.max_keys:
-            self._rows.popitem(last=False)
-        return out
-
-
 def classify(
     model: LoadedModel,
     entries: Sequence[DecodedEntry],
     history: FeatureHistory | None = None,
 ) -> list[np.ndarray]:
-    """Probabilities per entry, from one feature pass and ONE traced call for all of them."""
+    """Probabilities per entry, from one feature pass and ONE traced call for all of them.
+
+    A temporal model (model.window) needs the history of the frames before each frame.
+    """
     keypoints = np.concatenate([e.keypoints for e in entries]) if len(entries) > 1 else None
     stacked = entries[0].keypoints if keypoints is None else keypoints
     features = model.features(stacked)
     if model.window is not None:
-        features = _windows(model, entries, features, history or FeatureHistory())
+        if history is None:
+            raise ValueError(f"{model.name} v{model.version} is temporal: it needs a history")
+        features = _windows(model, entries, features, history)
     probabilities = model.probabilities(features)
     bounds = np.cumsum([len(e.seqs) for e in entries])[:-1]
     return np.split(probabilities, bounds)
@@ -158,15 +136,19 @@ def _windows(
 ) -> np.ndarray:
     """Per-frame features -> the window ending at each frame, per session and person."""
     window = int(model.window or 1)
+    seqs = np.fromiter(_chain(e.seqs for e in entries), np.int64, count=len(features))
+    persons = np.fromiter(_chain(e.persons for e in entries), np.int64, count=len(features))
+    sessions = np.repeat([e.session for e in entries], [len(e.seqs) for e in entries])
+    rows_of: dict[Track, np.ndarray] = {}
+    for session in dict.fromkeys(e.session for e in entries):
+        in_session = sessions == session
+        for person in np.unique(persons[in_session]):
+            track = Track(model.name, model.version, session, int(person))
+            rows_of[track] = np.flatnonzero(in_session & (persons == person))
+    tracks = {t: TrackRows(seqs[rows], features[rows]) for t, rows in rows_of.items()}
     out = np.empty((len(features), window, features.shape[1]), dtype=features.dtype)
-    start = 0
-    for entry in entries:
-        persons = np.asarray(entry.persons)
-        for person in np.unique(persons):
-            rows = start + np.flatnonzero(persons == person)
-            key = (model.name, model.version, entry.session, int(person))
-            out[rows] = history.windows(key, features[rows], window=window)
-        start += len(entry.seqs)
+    for track, windows in history.windows(tracks, window=window).items():
+        out[rows_of[track]] = windows
     return out
 
 
@@ -180,6 +162,7 @@ class PredictionHandler:
         registry: ModelRegistry,
         predictions_stream: str,
         clock: Callable[[], float] = time.time,
+        history: FeatureHistory,
         before_batch: Callable[[], None] | None = None,
     ) -> None:
         self.client = client
@@ -189,7 +172,8 @@ class PredictionHandler:
         # Runs first for every batch (the worker follows model events there), so frames read
         # after a promotion was announced are classified by the promoted version.
         self.before_batch = before_batch
-        self.history = FeatureHistory()
+        # Shared by every consumer (Redis), for temporal models; see feature_history.
+        self.history = history
 
     def __call__(self, entries: Sequence[Entry]) -> Mapping[str, Invalid]:
         started = time.perf_counter()

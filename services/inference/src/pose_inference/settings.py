@@ -22,6 +22,16 @@ class InferenceSettings(CommonSettings):
     inference_tf_threads: int = Field(
         default=1, ge=1, description="TensorFlow intra-op threads (small MLPs: 1 is fastest)."
     )
+    inference_history_ttl_s: int = Field(
+        default=600,
+        ge=1,
+        description="Seconds a person's frame history (temporal models) outlives its last frame.",
+    )
+    inference_history_frames: int = Field(
+        default=300,
+        ge=1,
+        description="Frames of history kept per person (at least two windows of the model).",
+    )
     metrics_port: int = Field(default=9101, ge=0, le=65535, description="0 turns /metrics off.")
     inference_heartbeat_every_s: float = Field(default=2.0, gt=0)
     inference_heartbeat_file: Path | None = Field(

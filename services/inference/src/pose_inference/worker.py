@@ -20,6 +20,7 @@ from pose_common.metrics import serve_metrics
 from pose_common.redis_client import connect
 from pose_common.shutdown import on_termination
 from pose_common.streams import GROUP_INFERENCE, StreamKeys
+from pose_inference.feature_history import FeatureHistory
 from pose_inference.handler import PredictionHandler
 from pose_inference.registry import ModelEvents, ModelRegistry
 from pose_inference.settings import InferenceSettings, get_settings
@@ -84,8 +85,14 @@ def build_worker(*, settings: InferenceSettings, client: redis.Redis) -> Inferen
     registry = ModelRegistry(
         root=settings.model_dir, reload_every_s=settings.inference_reload_every_s
     )
+    history = FeatureHistory(
+        client,
+        keys,
+        ttl_s=settings.inference_history_ttl_s,
+        keep_frames=settings.inference_history_frames,
+    )
     handler = PredictionHandler(
-        client=client, registry=registry, predictions_stream=keys.predictions
+        client=client, registry=registry, predictions_stream=keys.predictions, history=history
     )
     config = ConsumerConfig(
         stream=keys.frames,

@@ -19,6 +19,7 @@ POSE_METRICS = frozenset(
         "pose_inference_frames_total",
         "pose_inference_batch_seconds_bucket",
         "pose_inference_model_version",
+        "pose_inference_window_gaps_total",
         "pose_exporter_frames_written_total",
         "pose_exporter_batch_seconds_bucket",
         "pose_stream_dead_lettered_entries_total",

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 import redis
+from prometheus_client import REGISTRY
 
 from pose_common.streams import StreamKeys
 from pose_inference.feature_history import FeatureHistory, Track, TrackRows
@@ -110,3 +111,25 @@ def test_bad_settings_are_refused(redis_client: redis.Redis, keys: StreamKeys) -
         FeatureHistory(redis_client, keys, ttl_s=0)
     with pytest.raises(ValueError, match="window must be at least 1"):
         FeatureHistory(redis_client, keys).windows({}, window=0)
+
+
+def test_a_window_missing_the_frame_before_it_is_counted(
+    redis_client: redis.Redis, keys: StreamKeys
+) -> None:
+    track = Track(f"m{keys.prefix[-9:-1]}", 1, "s", 0)  # a model name of this test only
+
+    def gaps() -> float:
+        value = REGISTRY.get_sample_value(
+            "pose_inference_window_gaps_total", {"model": track.model}
+        )
+        return value or 0.0
+
+    history, features = FeatureHistory(redis_client, keys), _features(30)
+    history.windows({track: _rows(features, 0, 5)}, window=WINDOW)  # a session's start
+    history.windows({track: _rows(features, 5, 10)}, window=WINDOW)  # right after it
+    assert gaps() == 0
+    history.windows({track: _rows(features, 15, 20)}, window=WINDOW)  # 10-14 never came
+    assert gaps() == 1
+    other = Track(track.model, 2, "s", 0)  # a new version starts with no history
+    history.windows({other: _rows(features, 20, 25)}, window=WINDOW)
+    assert gaps() == 2

@@ -13,7 +13,8 @@ Because rows are found by seq, not by arrival:
 - two consumers classifying consecutive entries at the same instant is the one case where the
   later entry may miss its predecessors; it then uses the latest frames there are, and the first
   frame of a track with nothing before it is repeated, as at the start of a session (and as in
-  training, `window_features`).
+  training, `window_features`). Each time a person's batch lacks the frame just before it,
+  pose_inference_window_gaps_total{model} counts one.
 
 Per batch this is ONE pipelined round trip: the reads come first in the pipeline, so they see
 the rows before this batch's own writes. Each set keeps its last `keep_frames` rows (at least
@@ -31,6 +32,7 @@ import numpy as np
 import redis
 
 from pose_common.streams import StreamKeys
+from pose_inference import metrics
 from pose_ml.datasets.windows import window_features
 
 _SEQ = struct.Struct(">q")  # each member: its seq, then the float32 feature row
@@ -96,6 +98,11 @@ class FeatureHistory:
             pipe.zremrangebyrank(key, 0, -(keep + 1))
             pipe.expire(key, self.ttl_s)
         replies = pipe.execute()
+        for i, (track, rows) in enumerate(items):
+            first = int(rows.seqs.min())
+            newest = _SEQ.unpack(replies[i][0][: _SEQ.size])[0] if replies[i] else None
+            if first > 0 and newest != first - 1:
+                metrics.WINDOW_GAPS.labels(track.model).inc()
         return {
             track: _track_windows(rows, _rows_before(replies[i], rows.features), window)
             for i, (track, rows) in enumerate(items)

@@ -24,6 +24,12 @@ LATENCY_SECONDS = Histogram(
     "Time from ingest to the prediction being published, per stream entry",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0),
 )
+WINDOW_GAPS = Counter(
+    "pose_inference_window_gaps_total",
+    "Temporal models: a person's frames whose window lacked the frame just before them (a new "
+    "version, an expired or trimmed history, a gap in the session, or consumers racing)",
+    ["model"],
+)
 MODEL_VERSION = Gauge(
     "pose_inference_model_version",
     "Version of each model being served (0 while none is published)",

@@ -22,6 +22,7 @@ BENCHMARKS = {
     "ingest_ws": ingest.ingest_websocket,
     "ingest_http": ingest.ingest_http,
     "inference": workers.inference_throughput,
+    "inference_temporal": workers.temporal_inference_throughput,
     "exporter": workers.exporter_throughput,
     "latency": ingest.prediction_latency,
     "browser": browser.browser_fps,

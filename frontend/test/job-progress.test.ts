@@ -24,6 +24,9 @@ describe('job progress', () => {
     expect(metricsText({ loss: 0.51234, accuracy: 0.8, val_accuracy: 0.75, lr: 0.001 })).toBe(
       'loss 0.512 · accuracy 0.800 · val_accuracy 0.750',
     );
+    expect(metricsText({ held_out_accuracy: 0.84211, loss: 0.2, held_out_loss: 0.9 })).toBe(
+      'loss 0.200 · held_out_accuracy 0.842',
+    );
     expect(metricsText(undefined)).toBe('');
   });
 

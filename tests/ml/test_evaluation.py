@@ -12,6 +12,7 @@ from pose_ml.evaluation import (
     classification_metrics,
     confusion_matrix,
     confusion_png,
+    learning_curves_figure,
     learning_curves_png,
     summarise_folds,
 )
@@ -58,3 +59,17 @@ def test_the_plots_are_images() -> None:
         image = Image.open(io.BytesIO(png))
         image.load()
         assert image.format == "PNG" and image.width > 200 and image.height > 150
+
+
+def test_the_learning_curves_draw_train_validation_and_held_out_lines() -> None:
+    history = {
+        "loss": [1.0, 0.5],
+        "accuracy": [0.5, 0.9],
+        "val_loss": [1.1, 0.7],
+        "held_out_loss": [1.2, 0.9],
+        "held_out_accuracy": [0.4, 0.7],
+    }
+    loss_axes, accuracy_axes = learning_curves_figure(history).axes
+    assert [line.get_label() for line in loss_axes.lines] == ["train", "validation", "held-out"]
+    assert [line.get_label() for line in accuracy_axes.lines] == ["train", "held-out"]
+    assert list(accuracy_axes.lines[1].get_ydata()) == [0.4, 0.7]

@@ -67,10 +67,15 @@ def test_a_job_publishes_a_complete_version_and_its_registry_row(
     probabilities = loaded.probabilities(loaded.features(split.keypoints))
     predicted = np.array(loaded.labels.names)[probabilities.argmax(axis=1)]
     assert np.mean(predicted == split.labels) == pytest.approx(manifest["metrics"]["accuracy"])
+    # The learning curves' held-out line scored that same served model after every epoch.
+    history = json.loads((directory / "report.json").read_text())["history"]
+    assert len(history["held_out_accuracy"]) == len(history["loss"]) == 3
+    assert history["held_out_accuracy"][-1] == pytest.approx(manifest["metrics"]["accuracy"])
     # Progress went by phase and epoch.
     phases = [p.get("phase") for p in seen]
     assert "training" in phases and "evaluating" in phases
     assert max(p.get("epoch") or 0 for p in seen) == 3
+    assert "held_out_accuracy" in next(p for p in seen if p.get("epoch") == 3)["metrics"]
     with psycopg.connect(database_url) as conn:
         row = conn.execute(
             "SELECT version, config, metrics->>'accuracy' FROM model_versions WHERE job_id = %s",

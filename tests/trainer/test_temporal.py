@@ -62,6 +62,8 @@ def test_a_temporal_model_tells_movements_apart_on_an_unseen_person(layer: str) 
     assert outcome.model.input_shape == (None, WINDOW, outcome.spec.size)
     assert outcome.split["test_groups"] == ["person3"]
     assert outcome.metrics["accuracy"] >= 0.8, outcome.metrics["confusion_matrix"]
+    # the learning curves' held-out line scores the windows the report was computed on
+    assert outcome.history["held_out_accuracy"][-1] == pytest.approx(outcome.metrics["accuracy"])
 
 
 def test_published_temporal_models_are_served_frame_by_frame_with_their_window(

@@ -3,7 +3,8 @@
 import type { Job, JobProgress, JobStatus } from './admin-api';
 
 const FINISHED: readonly JobStatus[] = ['succeeded', 'failed', 'cancelled'];
-const SHOWN_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'];
+// held_out_accuracy: the served model on the evaluation split, for watching only (see docs/training.md).
+const SHOWN_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy', 'held_out_accuracy'];
 
 export function isFinished(status: JobStatus): boolean {
   return FINISHED.includes(status);

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, *, n_labels: int) -> np.ndarray:
@@ -106,17 +109,31 @@ def confusion_png(metrics: Mapping[str, Any], *, title: str = "Confusion matrix"
     return _figure_png(figure)
 
 
+# History key prefix -> (line style, legend): the training frames, the validation groups that
+# early stopping watches, the evaluation split scored for the curve only (held_out_curve).
+CURVES: Final[tuple[tuple[str, str, str], ...]] = (
+    ("", "-", "train"),
+    ("val_", "--", "validation"),
+    ("held_out_", ":", "held-out"),
+)
+
+
 def learning_curves_png(history: Mapping[str, Sequence[float]], *, title: str = "") -> bytes:
-    """Loss and accuracy per epoch (train and validation when present) as a PNG."""
+    """Loss and accuracy per epoch (train; validation and held-out when present) as a PNG."""
+    return _figure_png(learning_curves_figure(history, title=title))
+
+
+def learning_curves_figure(history: Mapping[str, Sequence[float]], *, title: str = "") -> Figure:
+    """The figure of learning_curves_png: one axes for loss, one for accuracy."""
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(9, 3.4))
     for position, metric in enumerate(("loss", "accuracy"), start=1):
         axes = figure.add_subplot(1, 2, position)
-        for key, style in ((metric, "-"), (f"val_{metric}", "--")):
-            values = history.get(key)
+        for prefix, style, legend in CURVES:
+            values = history.get(f"{prefix}{metric}")
             if values:
-                axes.plot(range(1, len(values) + 1), values, style, label=key)
+                axes.plot(range(1, len(values) + 1), values, style, label=legend)
         axes.set_xlabel("epoch")
         axes.set_ylabel(metric)
         axes.grid(alpha=0.3)
@@ -124,4 +141,4 @@ def learning_curves_png(history: Mapping[str, Sequence[float]], *, title: str = 
             axes.legend()
     if title:
         figure.suptitle(title)
-    return _figure_png(figure)
+    return figure

@@ -47,6 +47,7 @@ from pose_ml.symmetry import feature_symmetry, mirror_keypoints
 from pose_trainer import metrics as trainer_metrics
 from pose_trainer import shutdown
 from pose_trainer.errors import BadRequest
+from pose_trainer.held_out_curve import HeldOutCurve
 from pose_trainer.progress import NULL_REPORTER, Reporter
 
 log = logging.getLogger(__name__)
@@ -117,20 +118,24 @@ def spec_for(config: ExperimentConfig) -> FeatureSpec:
 
 
 def epoch_metrics(logs: Mapping[str, Any]) -> dict[str, float]:
-    """One epoch's logs as one model's: a joint ensemble fit's accuracy is its members' mean.
+    """One epoch's logs as one model's: a joint ensemble fit's loss and accuracy are its
+    members' means.
 
-    Keys of a single-output fit (loss, accuracy, val_loss, val_accuracy) pass through; the
-    members' own keys (member_0_loss, member_1_accuracy, ...) are folded into accuracy.
+    Keys of a single-output fit (loss, accuracy, val_loss, val_accuracy, held_out_*) pass
+    through; the members' own keys (member_0_loss, member_1_accuracy, ...) are folded into
+    loss and accuracy (Keras' own `loss` of a joint fit is the members' sum, on another scale
+    than the held-out curve's).
     """
     out = {k: float(v) for k, v in logs.items() if "member_" not in k}
     for prefix in ("", "val_"):
-        accuracies = [
-            float(v)
-            for k, v in logs.items()
-            if k.startswith(f"{prefix}member_") and k.endswith("accuracy")
-        ]
-        if accuracies:
-            out[f"{prefix}accuracy"] = float(np.mean(accuracies))
+        for metric in ("loss", "accuracy"):
+            values = [
+                float(v)
+                for k, v in logs.items()
+                if k.startswith(f"{prefix}member_") and k.endswith(f"_{metric}")
+            ]
+            if values:
+                out[f"{prefix}{metric}"] = float(np.mean(values))
     return out
 
 
@@ -169,12 +174,23 @@ def fit_classifier(
     spec: FeatureSpec,
     reporter: Reporter = NULL_REPORTER,
     context: dict[str, Any] | None = None,
+    held_out: Dataset | None = None,
 ) -> tuple[keras.Model, dict[str, list[float]]]:
-    """Fit the members on `train` (augmented) and assemble the served model."""
+    """Fit the members on `train` (augmented) and assemble the served model.
+
+    With `held_out` (the evaluation split), every epoch also scores the served model on it
+    for the learning curves (pose_trainer.held_out_curve); training never looks at it.
+    """
     arch, options = config.architecture, config.training
     if arch.kind == "temporal":
         return fit_temporal(
-            config, train, labels=labels, spec=spec, reporter=reporter, context=context
+            config,
+            train,
+            labels=labels,
+            spec=spec,
+            reporter=reporter,
+            context=context,
+            held_out=held_out,
         )
     validation = _validation_split(config, train)
     fit_side = train if validation is None else train.select(validation.train)
@@ -202,6 +218,21 @@ def fit_classifier(
         for index in range(arch.ensemble)
     ]
     trainer = ensemble_trainer(members, n_features=spec.size)
+    # The served model shares the members' weights: assembled now, it is what the held-out
+    # curve scores after every epoch, and what is returned once the fit ends.
+    memory = None
+    if arch.knn is not None:
+        memory = (spec.features(fit_side.keypoints), _label_indices(labels, fit_side.labels))
+    model = assemble_frame_classifier(
+        members,
+        n_features=spec.size,
+        n_labels=len(labels),
+        views=[feature_symmetry(spec, name) for name in arch.tta if name != "identity"],
+        knn_memory=memory,
+        knn_k=arch.knn.k if arch.knn else 5,
+        knn_temperature=arch.knn.temperature if arch.knn else 0.1,
+        knn_weight=arch.knn.weight if arch.knn else 0.0,
+    )
     loss = keras.losses.CategoricalCrossentropy(label_smoothing=options.label_smoothing)
     trainer.compile(
         optimizer=keras.optimizers.Adam(options.learning_rate),
@@ -209,13 +240,14 @@ def fit_classifier(
         metrics=[["accuracy"]] * len(members),
     )
     callbacks: list[keras.callbacks.Callback] = [
+        *_held_out_curve(model, held_out, labels=labels, spec=spec, window=None),
         ProgressCallback(
             reporter,
             model_name=config.model,
             epochs=options.epochs,
             members=arch.ensemble,
             **(context or {}),
-        )
+        ),
     ]
     if validation_data is not None:
         callbacks.append(
@@ -234,21 +266,7 @@ def fit_classifier(
         callbacks=callbacks,
         verbose=0,
     )
-    history = member_history(fit.history)
-    memory = None
-    if arch.knn is not None:
-        memory = (spec.features(fit_side.keypoints), _label_indices(labels, fit_side.labels))
-    model = assemble_frame_classifier(
-        members,
-        n_features=spec.size,
-        n_labels=len(labels),
-        views=[feature_symmetry(spec, name) for name in arch.tta if name != "identity"],
-        knn_memory=memory,
-        knn_k=arch.knn.k if arch.knn else 5,
-        knn_temperature=arch.knn.temperature if arch.knn else 0.1,
-        knn_weight=arch.knn.weight if arch.knn else 0.0,
-    )
-    return model, history
+    return model, member_history(fit.history)
 
 
 def _mirrored_windows(windows: Windows, *, p: float, copies: int, seed: int) -> Windows:
@@ -279,6 +297,7 @@ def fit_temporal(
     spec: FeatureSpec,
     reporter: Reporter = NULL_REPORTER,
     context: dict[str, Any] | None = None,
+    held_out: Dataset | None = None,
 ) -> tuple[keras.Model, dict[str, list[float]]]:
     """A GRU / 1D-conv over windows of consecutive same-label frames of `train`."""
     arch, options, temporal = config.architecture, config.training, config.architecture.temporal
@@ -314,9 +333,10 @@ def fit_temporal(
         metrics=["accuracy"],
     )
     callbacks = [
+        *_held_out_curve(model, held_out, labels=labels, spec=spec, window=temporal.window),
         ProgressCallback(
             reporter, model_name=config.model, epochs=options.epochs, **(context or {})
-        )
+        ),
     ]
     fit = model.fit(
         x,
@@ -328,6 +348,27 @@ def fit_temporal(
         verbose=0,
     )
     return model, {k: [float(v) for v in vs] for k, vs in fit.history.items()}
+
+
+def _held_out_curve(
+    model: keras.Model,
+    held_out: Dataset | None,
+    *,
+    labels: LabelMap,
+    spec: FeatureSpec,
+    window: int | None,
+) -> list[keras.callbacks.Callback]:
+    """[HeldOutCurve] scoring `model` on the evaluation split; [] without one."""
+    if held_out is None or len(held_out) == 0:
+        return []
+    inputs, names = dataset_inputs(held_out, spec, window=window)
+    if len(names) == 0:  # no full window: evaluate_model says so after the fit
+        return []
+    return [
+        HeldOutCurve(
+            lambda x: predict_probabilities(model, x), inputs, _label_indices(labels, names)
+        )
+    ]
 
 
 def input_window(config: ExperimentConfig) -> int | None:
@@ -445,7 +486,9 @@ def train_experiment(
         cv = cross_validate(config, dataset, labels=labels, spec=spec, reporter=reporter)
     train, held_out = dataset.select(holdout.train), dataset.select(holdout.test)
     reporter.update(phase="training", fold=None, folds=None, force=True)
-    model, history = fit_classifier(config, train, labels=labels, spec=spec, reporter=reporter)
+    model, history = fit_classifier(
+        config, train, labels=labels, spec=spec, reporter=reporter, held_out=held_out
+    )
     reporter.update(phase="evaluating", force=True)
     metrics = evaluate_model(model, held_out, labels=labels, spec=spec, window=input_window(config))
     files = {

@@ -30,8 +30,10 @@ export function ModelVersionTable({ model, openVersion, busy, onPromote, onRollb
           <tr>
             <th>Version</th>
             <th>Aliases</th>
-            <th>Accuracy</th>
-            <th>Macro-F1</th>
+            <th title="on the evaluation split: the held-out groups every candidate is compared on">
+              Held-out accuracy
+            </th>
+            <th>Held-out macro-F1</th>
             <th>CV mean accuracy</th>
             <th>Config</th>
             <th>Created</th>

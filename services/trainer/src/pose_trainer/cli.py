@@ -178,6 +178,11 @@ def follow_job(settings: TrainerSettings, job_id: str, *, poll_s: float = 0.5) -
     return {"job_id": job.id, "status": job.status, "error": job.error, "result": job.result}
 
 
+# The epoch metrics on the bar; held_out_accuracy is the served model on the evaluation
+# split, for watching only (pose_trainer.held_out_curve).
+BAR_METRICS = ("loss", "accuracy", "val_accuracy", "held_out_accuracy")
+
+
 def update_bar(bar: Any, progress: dict[str, Any], last_phase: str | None) -> None:
     """Show a job's progress (phase, fold/member, epoch n of N, metrics) on a tqdm bar."""
     phase = progress.get("phase")
@@ -190,7 +195,7 @@ def update_bar(bar: Any, progress: dict[str, Any], last_phase: str | None) -> No
     bar.set_description(", ".join(where))
     bar.n = int(progress.get("epoch") or 0)
     metrics = progress.get("metrics") or {}
-    bar.set_postfix({k: v for k, v in metrics.items() if k in ("loss", "accuracy", "val_accuracy")})
+    bar.set_postfix({k: v for k, v in metrics.items() if k in BAR_METRICS})
     bar.refresh()
 
 

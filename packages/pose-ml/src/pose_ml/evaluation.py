@@ -111,10 +111,11 @@ def confusion_png(metrics: Mapping[str, Any], *, title: str = "Confusion matrix"
 
 # History key prefix -> (line style, legend): the training frames, the validation groups that
 # early stopping watches, the evaluation split scored for the curve only (held_out_curve).
+HELD_OUT_PREFIX: Final[str] = "held_out_"
 CURVES: Final[tuple[tuple[str, str, str], ...]] = (
     ("", "-", "train"),
     ("val_", "--", "validation"),
-    ("held_out_", ":", "held-out"),
+    (HELD_OUT_PREFIX, ":", "held-out"),
 )
 
 

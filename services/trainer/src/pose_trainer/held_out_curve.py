@@ -16,7 +16,8 @@ from typing import Any, Final
 import keras
 import numpy as np
 
-HELD_OUT_PREFIX: Final[str] = "held_out_"
+from pose_ml.evaluation import HELD_OUT_PREFIX
+
 _FLOOR: Final[float] = 1e-7  # log(0) guard for the cross-entropy
 
 

@@ -35,8 +35,11 @@ def test_a_queued_job_reports_epochs_in_celery_state_and_its_row(
     seen: list[dict] = []
 
     def progressed() -> bool:
-        if result.state == "PROGRESS" and isinstance(result.info, dict):
-            seen.append(result.info)
+        # One read of the task's meta: reading .state then .info is two reads, and the job may
+        # finish in between (the second then gives the job's result, not its progress).
+        meta = result.backend.get_task_meta(job_id)
+        if meta["status"] == "PROGRESS" and isinstance(meta["result"], dict):
+            seen.append(meta["result"])
         return result.ready()
 
     wait_until(progressed, timeout=180, interval=0.05, what=f"job {job_id}\n{workers.logs()}")

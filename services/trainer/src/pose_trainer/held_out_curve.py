@@ -11,14 +11,12 @@ which share the members' weights) makes the last point equal the report's accura
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any
 
 import keras
 import numpy as np
 
 from pose_ml.evaluation import HELD_OUT_PREFIX
-
-_FLOOR: Final[float] = 1e-7  # log(0) guard for the cross-entropy
 
 
 class HeldOutCurve(keras.callbacks.Callback):
@@ -48,10 +46,10 @@ class HeldOutCurve(keras.callbacks.Callback):
 
 
 def held_out_scores(probabilities: np.ndarray, truth: np.ndarray) -> dict[str, float]:
-    """Cross-entropy and accuracy of probabilities (rows) against label indices."""
-    rows = np.arange(len(truth))
-    chosen = np.maximum(probabilities[rows, truth], _FLOOR)
+    """Cross-entropy (Keras' own, as the training loss) and accuracy of probabilities (rows)
+    against label indices."""
+    losses = keras.losses.sparse_categorical_crossentropy(truth, probabilities)
     return {
-        f"{HELD_OUT_PREFIX}loss": float(-np.log(chosen).mean()),
+        f"{HELD_OUT_PREFIX}loss": float(np.mean(keras.ops.convert_to_numpy(losses))),
         f"{HELD_OUT_PREFIX}accuracy": float((probabilities.argmax(axis=1) == truth).mean()),
     }

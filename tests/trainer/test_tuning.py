@@ -27,7 +27,8 @@ def test_tuning_records_the_best_config_within_the_trial_budget(
     trainer_settings: TrainerSettings,
 ) -> None:
     job_id = _tune_job(trainer_settings, {"tuning.max_trials": 3})
-    result = run_job(job_id, settings=trainer_settings)
+    seen: list[dict] = []
+    result = run_job(job_id, settings=trainer_settings, on_progress=seen.append)
     assert result["trials_run"] == 3 and not result["stopped_by_budget"]
     best = result["best"]
     assert best["val_accuracy"] == max(t["val_accuracy"] for t in result["trials"])
@@ -38,6 +39,9 @@ def test_tuning_records_the_best_config_within_the_trial_budget(
     assert tuned.architecture.hidden == [best["values"]["units"]] * best["values"]["layers"]
     assert tuned.training.learning_rate == best["values"]["learning_rate"]
     assert tuned.name == "yoga-tuned"
+    # Progress says which trial and which of its epochs, each trial counting from its start.
+    epochs = [(p["trial"], p["epoch"], p["epochs"]) for p in seen if p.get("epoch")]
+    assert epochs[:3] == [(1, 1, 3), (1, 2, 3), (1, 3, 3)] and epochs[3] == (2, 1, 3)
 
 
 def test_tuning_stops_at_its_time_budget_in_the_worker(

@@ -2,7 +2,11 @@
 
 Training code calls reporter.update(phase=..., epoch=..., ...) as it goes; each call merges the
 fields into the job's progress, writes it (at most every `every_s` seconds, and always on a
-phase change) and raises JobCancelled when a cancel was requested.
+phase change) and raises JobCancelled when a cancel was requested. When the job starts a new
+run of epochs (a new fold, member or trial, or the final fit after the last fold), the last
+epoch and its metrics belong to the run it left and are dropped, so progress never shows
+fold 2 with fold 1's final epoch. The phases after a fit (evaluating, deciding promotion,
+publishing) keep its last epoch: a finished job shows how far its training went.
 """
 
 from __future__ import annotations
@@ -14,6 +18,9 @@ from typing import Any
 from pose_trainer.jobs import JobCancelled
 
 ProgressSink = Callable[[dict[str, Any]], bool]  # writes progress, returns "cancel requested"
+
+RUN_FIELDS = ("fold", "member", "trial")  # which run of epochs the job is in
+STEP_FIELDS = ("epoch", "epochs", "metrics")  # how far that run is, and how it does
 
 
 class Reporter:
@@ -37,6 +44,10 @@ class Reporter:
     def update(self, *, force: bool = False, **fields: Any) -> None:
         """Merge fields into the progress; raise JobCancelled if the job should stop."""
         phase_changed = "phase" in fields and fields["phase"] != self.state.get("phase")
+        new_run = any(k in fields and fields[k] != self.state.get(k) for k in RUN_FIELDS)
+        if new_run:
+            for key in STEP_FIELDS:
+                self.state.pop(key, None)
         self.state.update(fields)
         for listener in self.listeners:
             listener(dict(self.state))

@@ -47,7 +47,9 @@ class _StopFlag(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         try:
             self.tuner.reporter.update(
-                epoch=epoch + 1, metrics={k: round(float(v), 5) for k, v in (logs or {}).items()}
+                epoch=epoch + 1,
+                epochs=(self.params or {}).get("epochs"),
+                metrics={k: round(float(v), 5) for k, v in (logs or {}).items()},
             )
         except JobCancelled:
             self.tuner.cancelled = True

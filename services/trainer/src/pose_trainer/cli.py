@@ -10,8 +10,9 @@
     posestream export CONFIG --out FILE.csv|FILE.json
     posestream models | jobs | configs | cancel JOB | seed-defaults | build-defaults
 
-train and tune queue a job for the trainer workers and follow it with a progress bar
-(--local runs it in this process instead, --detach returns the job id at once). Settings come
+train and tune queue a job for the trainer workers and follow it with a progress bar (one
+line per epoch when stderr is not a terminal; --local runs it in this process instead,
+--detach returns the job id at once). Settings come
 from the same POSE_* environment as the services. Errors print one line and exit with 2.
 """
 
@@ -154,49 +155,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def follow_job(settings: TrainerSettings, job_id: str, *, poll_s: float = 0.5) -> dict[str, Any]:
-    """A tqdm bar of a queued job's epochs until it ends; returns its row as a dict."""
-    from tqdm import tqdm
-
+    """Show a queued job's progress until it ends (pose_trainer.progress_display); its row."""
     from pose_trainer import jobs
+    from pose_trainer.progress_display import progress_display
     from pose_trainer.runner import connect_db
 
-    bar = tqdm(total=0, unit="epoch", dynamic_ncols=True, file=sys.stderr)
-    phase = None
+    display = progress_display()
     try:
         with connect_db(settings) as conn:
             while True:
                 job = jobs.get_job(conn, job_id)
                 if job is None:
                     raise CliError(f"unknown job {job_id!r}")
-                update_bar(bar, job.progress, phase)
-                phase = job.progress.get("phase", phase)
+                display.show(job.progress)
                 if job.finished:
                     break
                 time.sleep(poll_s)
     finally:
-        bar.close()
+        display.close()
     return {"job_id": job.id, "status": job.status, "error": job.error, "result": job.result}
-
-
-# The epoch metrics on the bar; held_out_accuracy is the served model on the evaluation
-# split, for watching only (pose_trainer.held_out_curve).
-BAR_METRICS = ("loss", "accuracy", "val_accuracy", "held_out_accuracy")
-
-
-def update_bar(bar: Any, progress: dict[str, Any], last_phase: str | None) -> None:
-    """Show a job's progress (phase, fold/member, epoch n of N, metrics) on a tqdm bar."""
-    phase = progress.get("phase")
-    if phase != last_phase or progress.get("epochs") != bar.total:
-        bar.reset(total=progress.get("epochs") or 0)
-    where = [str(phase or "queued")]
-    for key, total in (("fold", "folds"), ("member", "members"), ("trial", "trials")):
-        if progress.get(key):
-            where.append(f"{key} {progress[key]}/{progress.get(total) or '?'}")
-    bar.set_description(", ".join(where))
-    bar.n = int(progress.get("epoch") or 0)
-    metrics = progress.get("metrics") or {}
-    bar.set_postfix({k: v for k, v in metrics.items() if k in BAR_METRICS})
-    bar.refresh()
 
 
 if __name__ == "__main__":

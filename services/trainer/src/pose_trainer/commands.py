@@ -46,9 +46,7 @@ def _request(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, A
 def _run_job(
     args: argparse.Namespace, settings: TrainerSettings, kind: str, overrides: dict[str, Any]
 ) -> dict[str, Any] | None:
-    from tqdm import tqdm
-
-    from pose_trainer.cli import update_bar
+    from pose_trainer.progress_display import progress_display
     from pose_trainer.runner import run_job
     from pose_trainer.submit import create_checked_job, send_job
 
@@ -62,17 +60,11 @@ def _run_job(
     if not created:
         print(f"job {job_id} exists already: following it", file=sys.stderr)
     if args.local:
-        bar = tqdm(total=0, unit="epoch", dynamic_ncols=True, file=sys.stderr)
-        state = {"phase": None}
-
-        def show(progress: dict[str, Any]) -> None:
-            update_bar(bar, progress, state["phase"])
-            state["phase"] = progress.get("phase")
-
+        display = progress_display()
         try:
-            return run_job(job_id, settings=settings, on_progress=show, worker="cli")
+            return run_job(job_id, settings=settings, on_progress=display.show, worker="cli")
         finally:
-            bar.close()
+            display.close()
     if created:
         send_job(settings, kind=kind, job_id=job_id)
     if args.detach:

@@ -42,26 +42,24 @@ def _number(value: Any) -> str:
 
 
 class BarDisplay:
-    """A tqdm bar of the current phase's epochs, with where the job is and its metrics."""
+    """A tqdm bar of the current run of epochs, with where the job is and its metrics."""
 
     def __init__(self, file: TextIO, **tqdm_options: Any) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(total=0, unit="epoch", dynamic_ncols=True, file=file, **tqdm_options)
-        self._phase: str | None = None
+        self._run: str | None = None
 
     def show(self, progress: dict[str, Any]) -> None:
         bar = self.bar
-        phase = progress.get("phase")
-        if phase != self._phase or progress.get("epochs") != bar.total:
-            bar.reset(total=progress.get("epochs") or 0)
-        self._phase = phase
-        bar.set_description(where(progress), refresh=False)
+        run, epochs = where(progress), progress.get("epochs") or 0
         epoch = int(progress.get("epoch") or 0)
-        if epoch >= bar.n:
-            bar.update(epoch - bar.n)  # update(), not n =: tqdm's rate counts real epochs
-        else:
-            bar.n = epoch
+        # A new phase, fold, member or trial (or a job started over) counts from zero.
+        if run != self._run or epochs != bar.total or epoch < bar.n:
+            bar.reset(total=epochs)
+            self._run = run
+        bar.set_description(run, refresh=False)
+        bar.update(epoch - bar.n)  # update(), not n =: tqdm's rate counts real epochs
         bar.set_postfix(shown_metrics(progress), refresh=False)
         bar.refresh()
 
@@ -101,5 +99,4 @@ class LineDisplay:
 def progress_display(file: TextIO | None = None) -> ProgressDisplay:
     """A bar when `file` (stderr by default) is a terminal, lines otherwise."""
     file = file or sys.stderr
-    isatty = getattr(file, "isatty", None)
-    return BarDisplay(file) if isatty is not None and isatty() else LineDisplay(file)
+    return BarDisplay(file) if file.isatty() else LineDisplay(file)

@@ -105,3 +105,52 @@ def test_promote_and_rollback_through_the_control_worker(
     with pytest.raises(Exception, match="no version 9") as unknown:
         app.send_task(TASK_PROMOTE, kwargs={"model": "yoga", "version": 9}).get(timeout=60)
     assert type(unknown.value).__name__ == "BadRequest"
+
+
+def test_a_promotion_waits_for_the_one_in_progress_and_compares_with_its_outcome(
+    trainer_settings: TrainerSettings, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Production is v1 (0.85); v2 (0.95) is being promoted when v3 (0.87) is asked for.
+
+    Without the model lock both compare against v1 and the later write wins, leaving the worse
+    v3 in production. The evaluation is replaced by fixed scores to fix the interleaving.
+    """
+    import json
+    import threading
+
+    from pose_common.model_aliases import set_alias
+    from pose_trainer import promotion
+    from pose_trainer.locks import model_lock
+
+    root = trainer_settings.model_dir
+    for version in (1, 2, 3):
+        directory = catalog.version_dir(root, "race", version)
+        directory.mkdir(parents=True)
+        (directory / catalog.MANIFEST_FILE).write_text(json.dumps({"version": version}))
+    set_alias(root=root, name="race", version=1)
+    scores = {1: 0.85, 2: 0.95, 3: 0.87}
+
+    def fixed_scores(*, root, model, version, production):  # type: ignore[no-untyped-def]
+        def metrics(v: int) -> dict:
+            return {"accuracy": scores[v], "macro_f1": scores[v], "frames": 10}
+
+        return metrics(version), None if production is None else metrics(production)
+
+    monkeypatch.setattr(promotion, "compare_on_split", fixed_scores)
+    results: dict[int, dict] = {}
+
+    def promote(version: int) -> None:
+        results[version] = promotion.promote_version(
+            settings=trainer_settings, model="race", version=version, actor=f"job{version}"
+        )
+
+    later = threading.Thread(target=promote, args=(3,))
+    with model_lock(trainer_settings.psycopg_url, "race"):  # v2's promotion is in progress
+        later.start()
+        later.join(timeout=1.5)
+        assert later.is_alive() and 3 not in results  # v3 waits instead of reading production
+        set_alias(root=root, name="race", version=2)  # what v2's promotion decides
+    later.join(timeout=30)
+    assert results[3]["promoted"] is False and results[3]["previous"] == 2
+    assert "does not beat production's 0.9500" in results[3]["reason"]
+    assert catalog.resolve_alias(root, "race") == 2

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import psycopg
 import pytest
+import redis
 import yaml
 
+from pose_common.trainer_contract import celery_prefix
 from pose_ml.datasets.formats import ImportedSession
 from pose_ml.datasets.store import import_sessions
 from pose_trainer.retrain import queue_due_retraining
@@ -99,3 +102,32 @@ def test_beat_runs_the_check_and_the_control_worker_queues_the_job(
         what=f"the scheduled retraining\n{workers.logs()}",
     )
     assert row["kind"] == "train" and row["model"] == "rt"
+
+
+@pytest.mark.usefixtures("config_dir")
+def test_a_retraining_whose_send_failed_is_sent_again_at_the_next_check(
+    trainer_settings: TrainerSettings,
+    database_url: str,
+    redis_client: redis.Redis,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pose_trainer import retrain
+
+    def broker_away(settings: TrainerSettings, *, kind: str, job_id: str) -> None:
+        raise ConnectionError("Error 111 connecting to the broker")
+
+    real_send = retrain.send_job
+    monkeypatch.setattr(retrain, "send_job", broker_away)
+    first = queue_due_retraining(settings=trainer_settings)["checked"]
+    # Every due config was checked (one failed send does not stop the others) and kept.
+    for name in ("rt", "yoga"):
+        assert first[name]["queued"] is True and "not sent" in first[name]["error"], first
+        assert job_row(database_url, first[name]["job_id"])["status"] == "queued"
+
+    monkeypatch.setattr(retrain, "send_job", real_send)
+    queue = celery_prefix(trainer_settings.key_prefix) + trainer_settings.trainer_queue
+    assert redis_client.llen(queue) == 0
+    second = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert second["queued"] is False and second["resent"] is True and "error" not in second
+    sent = [json.loads(m)["headers"]["id"] for m in redis_client.lrange(queue, 0, -1)]
+    assert "retrain-rt-rt-after-v0" in sent

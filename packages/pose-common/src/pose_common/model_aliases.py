@@ -14,6 +14,7 @@ import logging
 import os
 import uuid
 from pathlib import Path
+from typing import Literal
 
 import redis as redis_lib
 
@@ -73,14 +74,20 @@ def set_alias(
     alias: str = catalog.PRODUCTION,
     redis: redis_lib.Redis | None = None,
     models_stream: str | None = None,
+    event: Literal["promoted", "rolled_back"] | None = None,
 ) -> int | None:
-    """Promote or roll back: point `alias` at an existing version; return the previous one."""
+    """Promote or roll back: point `alias` at an existing version; return the previous one.
+
+    The models-stream event is `event`, or without one "rolled_back" when the alias moves to
+    an older version and "promoted" otherwise.
+    """
     root = Path(root)
     if not (catalog.version_dir(root, name, version) / catalog.MANIFEST_FILE).is_file():
         raise ValueError(f"model {name!r} has no published version {version}")
     previous = catalog.resolve_alias(root, name, alias)
     point_alias(root=root, name=name, alias=alias, version=version)
-    event = "rolled_back" if previous is not None and version < previous else "promoted"
+    if event is None:
+        event = "rolled_back" if previous is not None and version < previous else "promoted"
     log.info("model %s alias %s: %s -> %d (%s)", name, alias, previous, version, event)
     announce(redis, models_stream, name=name, version=version, alias=alias, event=event)
     return previous

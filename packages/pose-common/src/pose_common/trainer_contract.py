@@ -14,7 +14,14 @@ TASK_EVALUATE: Final = "pose_trainer.evaluate"  # kwargs: model, version
 TASK_PROMOTE: Final = "pose_trainer.promote"  # kwargs: model, version, force, actor
 TASK_ROLLBACK: Final = "pose_trainer.rollback"  # kwargs: model, to_version, actor
 TASK_RETRAIN_CHECK: Final = "pose_trainer.retrain_check"
-CONTROL_TASKS: Final = (TASK_EVALUATE, TASK_PROMOTE, TASK_ROLLBACK, TASK_RETRAIN_CHECK)
+TASK_RECOVER_JOBS: Final = "pose_trainer.recover_jobs"  # running jobs whose worker died
+CONTROL_TASKS: Final = (
+    TASK_EVALUATE,
+    TASK_PROMOTE,
+    TASK_ROLLBACK,
+    TASK_RETRAIN_CHECK,
+    TASK_RECOVER_JOBS,
+)
 JOB_TASKS: Final = {"train": TASK_TRAIN, "tune": TASK_TUNE}
 
 TRAINING_QUEUE: Final = "pose-trainer"  # long jobs

@@ -18,6 +18,7 @@ from pose_common.trainer_contract import (
     CONTROL_TASKS,
     TASK_EVALUATE,
     TASK_PROMOTE,
+    TASK_RECOVER_JOBS,
     TASK_RETRAIN_CHECK,
     TASK_ROLLBACK,
     TASK_TRAIN,
@@ -29,6 +30,7 @@ from pose_trainer.settings import TrainerSettings
 __all__ = [
     "TASK_EVALUATE",
     "TASK_PROMOTE",
+    "TASK_RECOVER_JOBS",
     "TASK_RETRAIN_CHECK",
     "TASK_ROLLBACK",
     "TASK_TRAIN",
@@ -64,7 +66,12 @@ def celery_config(settings: TrainerSettings) -> dict:
                 "task": TASK_RETRAIN_CHECK,
                 "schedule": timedelta(seconds=settings.trainer_retrain_every_s),
                 "options": {"queue": settings.trainer_control_queue, "expires": 600},
-            }
+            },
+            "recover-jobs": {
+                "task": TASK_RECOVER_JOBS,
+                "schedule": timedelta(seconds=settings.trainer_recover_every_s),
+                "options": {"queue": settings.trainer_control_queue, "expires": 60},
+            },
         },
         "timezone": "UTC",
     }

@@ -154,13 +154,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def follow_job(settings: TrainerSettings, job_id: str, *, poll_s: float = 0.5) -> dict[str, Any]:
-    """Show a queued job's progress until it ends (pose_trainer.progress_display); its row."""
+def follow_job(
+    settings: TrainerSettings, job_id: str, *, poll_s: float = 0.5, hint_after_s: float = 30.0
+) -> dict[str, Any]:
+    """Show a queued job's progress until it ends (pose_trainer.progress_display); its row.
+
+    A job still queued after hint_after_s gets one line on stderr saying why that may be.
+    """
     from pose_trainer import jobs
     from pose_trainer.progress_display import progress_display
     from pose_trainer.runner import connect_db
 
     display = progress_display()
+    started, hinted = time.monotonic(), False
     try:
         with connect_db(settings) as conn:
             while True:
@@ -170,6 +176,15 @@ def follow_job(settings: TrainerSettings, job_id: str, *, poll_s: float = 0.5) -
                 display.show(job.progress)
                 if job.finished:
                     break
+                waited = time.monotonic() - started
+                if job.status == "queued" and not hinted and waited >= hint_after_s:
+                    hinted = True
+                    print(
+                        f"job {job_id} is still queued after {waited:.0f} s: no trainer worker"
+                        f" has taken it (are they busy, or not running? `make run` starts them;"
+                        f" --local runs the job here). Ctrl-C stops following; the job stays.",
+                        file=sys.stderr,
+                    )
                 time.sleep(poll_s)
     finally:
         display.close()

@@ -47,7 +47,7 @@ def _run_job(
     args: argparse.Namespace, settings: TrainerSettings, kind: str, overrides: dict[str, Any]
 ) -> dict[str, Any] | None:
     from pose_trainer.progress_display import progress_display
-    from pose_trainer.runner import run_job
+    from pose_trainer.runner import RunningElsewhere, run_job
     from pose_trainer.submit import create_checked_job, send_job
 
     with connect_db(settings) as conn:
@@ -63,9 +63,11 @@ def _run_job(
         display = progress_display()
         try:
             return run_job(job_id, settings=settings, on_progress=display.show, worker="cli")
+        except RunningElsewhere:
+            print(f"job {job_id} is running in a worker: following it", file=sys.stderr)
         finally:
             display.close()
-    if created:
+    elif created or _still_queued(settings, job_id):
         send_job(settings, kind=kind, job_id=job_id)
     if args.detach:
         return {"job_id": job_id, "queued": created}
@@ -73,6 +75,15 @@ def _run_job(
     if outcome["status"] != "succeeded":
         raise CliError(f"job {job_id} {outcome['status']}: {outcome['error'] or ''}".strip())
     return outcome
+
+
+def _still_queued(settings: TrainerSettings, job_id: str) -> bool:
+    """An existing job nobody has started: its task may never have reached the broker."""
+    from pose_trainer import jobs
+
+    with connect_db(settings) as conn:
+        job = jobs.get_job(conn, job_id)
+    return job is not None and job.status == "queued"
 
 
 def run_train(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any] | None:

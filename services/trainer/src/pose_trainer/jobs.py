@@ -133,6 +133,15 @@ def request_cancel(conn: psycopg.Connection, job_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+def requeue_job(conn: psycopg.Connection, job_id: str) -> None:
+    """Hand a running job back to the queue (its worker is stopping; it will run again)."""
+    conn.execute(
+        "UPDATE training_jobs SET status = 'queued', updated_at = now() WHERE id = %s"
+        " AND status = 'running'",
+        (job_id,),
+    )
+
+
 def finish_job(
     conn: psycopg.Connection,
     job_id: str,

@@ -40,6 +40,8 @@ class Reporter:
         self.state: dict[str, Any] = {}
         self._clock = clock
         self._last = -float("inf")
+        # False once the job has done what a cancel could no longer undo (published).
+        self.cancellable = True
 
     def update(self, *, force: bool = False, **fields: Any) -> None:
         """Merge fields into the progress; raise JobCancelled if the job should stop."""
@@ -55,7 +57,7 @@ class Reporter:
         if not (force or phase_changed) and now - self._last < self.every_s:
             return
         self._last = now
-        if self.sink is not None and self.sink(dict(self.state)):
+        if self.sink is not None and self.sink(dict(self.state)) and self.cancellable:
             raise JobCancelled("cancel requested")
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import psycopg
@@ -27,6 +27,7 @@ from pose_ml.evaluation import classification_metrics
 from pose_ml.model_inputs import dataset_inputs
 from pose_trainer import metrics as trainer_metrics
 from pose_trainer.errors import BadRequest
+from pose_trainer.locks import model_lock
 from pose_trainer.registry import production_history, record_event
 from pose_trainer.settings import TrainerSettings
 
@@ -137,7 +138,12 @@ def _summary(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def point_alias(
-    settings: TrainerSettings, *, model: str, version: int, alias: str = catalog.PRODUCTION
+    settings: TrainerSettings,
+    *,
+    model: str,
+    version: int,
+    alias: str = catalog.PRODUCTION,
+    event: Literal["promoted", "rolled_back"] | None = None,
 ) -> int | None:
     """Move an alias and announce it on the models stream; returns the version it held."""
     client = connect_redis(settings.redis_url)
@@ -149,17 +155,51 @@ def point_alias(
             alias=alias,
             redis=client,
             models_stream=StreamKeys(settings.key_prefix).models,
+            event=event,
         )
     finally:
         client.close()
 
 
 def promote_version(
-    *, settings: TrainerSettings, model: str, version: int, force: bool = False, actor: str = ""
+    *,
+    settings: TrainerSettings,
+    model: str,
+    version: int,
+    force: bool = False,
+    actor: str = "",
+    job_id: str | None = None,
 ) -> dict[str, Any]:
-    """Compare `version` with production on its split; promote it if it wins (or if forced)."""
+    """Compare `version` with production on its split; promote it if it wins (or if forced).
+
+    Holds the model's registry lock from reading production to moving it, so two promotions
+    (or a promotion and a roll back) never decide against a production that has moved since.
+    """
     root = settings.model_dir
     _check_version(root, model, version)
+    with model_lock(settings.psycopg_url, model) as conn:
+        return _promote_locked(
+            conn,
+            settings=settings,
+            model=model,
+            version=version,
+            force=force,
+            actor=actor,
+            job_id=job_id,
+        )
+
+
+def _promote_locked(
+    conn: psycopg.Connection,
+    *,
+    settings: TrainerSettings,
+    model: str,
+    version: int,
+    force: bool,
+    actor: str,
+    job_id: str | None,
+) -> dict[str, Any]:
+    root = settings.model_dir
     current = catalog.resolve_alias(root, model, catalog.PRODUCTION)
     if current == version:
         return {
@@ -181,6 +221,7 @@ def promote_version(
         force=force,
     )
     return apply_decision(
+        conn,
         settings=settings,
         model=model,
         version=version,
@@ -191,11 +232,13 @@ def promote_version(
         detail={
             "candidate_metrics": _summary(candidate),
             "production_metrics": _summary(baseline),
+            **({"job_id": job_id} if job_id else {}),
         },
     )
 
 
 def apply_decision(
+    conn: psycopg.Connection,
     *,
     settings: TrainerSettings,
     model: str,
@@ -206,15 +249,17 @@ def apply_decision(
     actor: str,
     detail: dict[str, Any],
 ) -> dict[str, Any]:
-    """Move production (or not) as decided, and record the event either way."""
+    """Move production (or not) as decided, and record the event either way.
+
+    The event is written in a transaction committed only after the alias moved, so an alias
+    that failed to move leaves no event, and the roll back history never misses a step.
+    """
     event = (
         ("forced" if force and decision.production is not None else "promoted")
         if decision.promote
         else "refused"
     )
-    if decision.promote:
-        point_alias(settings, model=model, version=version)
-    with psycopg.connect(settings.psycopg_url, autocommit=True) as conn:
+    with conn.transaction():
         record_event(
             conn,
             model=model,
@@ -224,6 +269,8 @@ def apply_decision(
             actor=actor,
             detail={**detail, "reason": decision.reason, "previous": previous},
         )
+        if decision.promote:
+            point_alias(settings, model=model, version=version, event="promoted")
     trainer_metrics.PROMOTIONS.labels(model, event).inc()
     log.info("model %s version %d: %s (%s)", model, version, event, decision.reason)
     return {
@@ -243,13 +290,26 @@ def rollback_model(
     *, settings: TrainerSettings, model: str, to_version: int | None = None, actor: str = ""
 ) -> dict[str, Any]:
     """Point production at `to_version`, else at the version production held before."""
+    with model_lock(settings.psycopg_url, model) as conn:
+        return _rollback_locked(
+            conn, settings=settings, model=model, to_version=to_version, actor=actor
+        )
+
+
+def _rollback_locked(
+    conn: psycopg.Connection,
+    *,
+    settings: TrainerSettings,
+    model: str,
+    to_version: int | None,
+    actor: str,
+) -> dict[str, Any]:
     root = settings.model_dir
     current = catalog.resolve_alias(root, model, catalog.PRODUCTION)
     if current is None:
         raise BadRequest(f"model {model!r} has no production version to roll back")
     if to_version is None:
-        with psycopg.connect(settings.psycopg_url, autocommit=True) as conn:
-            history = production_history(conn, model)
+        history = production_history(conn, model)
         earlier = (
             [v for v in history[: history.index(current)] if v != current]
             if current in history
@@ -264,8 +324,7 @@ def rollback_model(
     _check_version(root, model, target)
     if target == current:
         raise BadRequest(f"version {target} is production already")
-    point_alias(settings, model=model, version=target)
-    with psycopg.connect(settings.psycopg_url, autocommit=True) as conn:
+    with conn.transaction():
         record_event(
             conn,
             model=model,
@@ -275,6 +334,7 @@ def rollback_model(
             actor=actor,
             detail={"previous": current},
         )
+        point_alias(settings, model=model, version=target, event="rolled_back")
     trainer_metrics.PROMOTIONS.labels(model, "rolled_back").inc()
     log.info("model %s: production rolled back %d -> %d", model, current, target)
     return {"model": model, "production": target, "previous": current, "event": "rolled_back"}

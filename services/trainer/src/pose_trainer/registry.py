@@ -54,6 +54,39 @@ def version_of_job(conn: psycopg.Connection, job_id: str) -> tuple[str, int] | N
     return None if row is None else (str(row[0]), int(row[1]))
 
 
+DECISIONS = ("promoted", "forced", "refused")
+
+
+def decision_of_job(conn: psycopg.Connection, job_id: str) -> dict[str, Any] | None:
+    """The promotion decision a training job made before (a re-delivered job keeps it).
+
+    Deciding again could force the job's version over a production that has moved on since.
+    """
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT model, version, event, detail FROM model_events"
+            " WHERE detail->>'job_id' = %s AND event = ANY(%s) ORDER BY id DESC LIMIT 1",
+            (job_id, list(DECISIONS)),
+        )
+        row = cur.fetchone()
+    if row is None:
+        return None
+    detail = row["detail"] or {}
+    promoted = row["event"] != "refused"
+    return {
+        "model": row["model"],
+        "version": row["version"],
+        "promoted": promoted,
+        "event": row["event"],
+        "reason": detail.get("reason"),
+        "previous": detail.get("previous"),
+        "production": row["version"] if promoted else detail.get("previous"),
+        "candidate_metrics": detail.get("candidate_metrics"),
+        "production_metrics": detail.get("production_metrics"),
+        "decided_before": True,
+    }
+
+
 def record_event(
     conn: psycopg.Connection,
     *,

@@ -4,7 +4,8 @@ Celery beat runs queue_due_retraining() every POSE_TRAINER_RETRAIN_EVERY_S. For 
 with retrain.enabled, it counts the frames its dataset selects that arrived after the data of
 the model's newest version (manifest training_data.data_until); at retrain.min_new_frames or
 more it queues a training job. The job id names the version it follows, so however often the
-check runs, one retraining is queued per version.
+check runs, one retraining is queued per version; one still queued (its task never
+reached the broker) is sent again at the next check.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 from pose_common import model_catalog as catalog
 from pose_ml.datasets.store import label_counts
 from pose_ml.experiments import ConfigError, load_config, registered_configs
+from pose_trainer import jobs
 from pose_trainer.runner import connect_db
 from pose_trainer.settings import TrainerSettings
 from pose_trainer.submit import create_checked_job, send_job
@@ -65,11 +67,20 @@ def queue_due_retraining(*, settings: TrainerSettings) -> dict[str, Any]:
                 except ValueError as exc:
                     entry["error"] = str(exc)
                 else:
-                    if created:
-                        send_job(settings, kind="train", job_id=job_id)
-                        log.info(
-                            "queued %s: %d new frames for %s", job_id, new_frames, config.model
-                        )
-                    entry.update(job_id=job_id, queued=created)
+                    job = jobs.get_job(conn, job_id)
+                    # Sent when new, and again while nobody has started it: a send that
+                    # failed once (the broker was away) must not leave it queued forever.
+                    resend = not created and job is not None and job.status == "queued"
+                    if created or resend:
+                        try:
+                            send_job(settings, kind="train", job_id=job_id)
+                        except Exception as exc:  # the broker; the next check sends it again
+                            log.error("could not send %s: %s", job_id, exc)
+                            entry["error"] = f"not sent ({type(exc).__name__}: {exc})"
+                        else:
+                            log.info(
+                                "queued %s: %d new frames for %s", job_id, new_frames, config.model
+                            )
+                    entry.update(job_id=job_id, queued=created, resent=resend)
             checked[name] = entry
     return {"checked": checked}

@@ -28,6 +28,14 @@ class TrainerSettings(CommonSettings):
     trainer_retrain_every_s: float = Field(
         default=3600.0, gt=0, description="How often beat checks for enough new labelled frames."
     )
+    trainer_recover_every_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often beat looks for running jobs whose worker died, to queue them again.",
+    )
+    trainer_max_attempts: int = Field(
+        default=3, ge=1, description="Starts of a job before one whose worker keeps dying fails."
+    )
     trainer_seed_defaults: bool = Field(
         default=True, description="Install the shipped default models where a name has none."
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from celery import Task, shared_task
-from celery.exceptions import Reject
+from celery.exceptions import Ignore, Reject
 
 from pose_trainer import celery_app as names
 from pose_trainer.settings import TrainerSettings, get_settings
@@ -28,8 +28,13 @@ def _progress_to_state(task: Task):  # type: ignore[no-untyped-def]
 
 
 def _run(task: Task, job_id: str) -> dict[str, Any]:
-    """Run the job; when the worker is stopping, hand it back to the queue (Reject requeue)."""
-    from pose_trainer.runner import run_job
+    """Run the job; when the worker is stopping, hand it back to the queue (Reject requeue).
+
+    A second delivery of a job that another worker is still running (Redis re-delivers after
+    the visibility timeout) is dropped without touching the task's state: the running one
+    writes it.
+    """
+    from pose_trainer.runner import RunningElsewhere, run_job
     from pose_trainer.shutdown import JobInterrupted
 
     try:
@@ -41,6 +46,8 @@ def _run(task: Task, job_id: str) -> dict[str, Any]:
         )
     except JobInterrupted as exc:
         raise Reject(str(exc), requeue=True) from None
+    except RunningElsewhere as exc:
+        raise Ignore(str(exc)) from None
 
 
 @shared_task(name=names.TASK_TRAIN, bind=True)
@@ -91,3 +98,11 @@ def retrain_check(self: Task) -> dict[str, Any]:
     from pose_trainer.retrain import queue_due_retraining
 
     return queue_due_retraining(settings=_settings(self))
+
+
+@shared_task(name=names.TASK_RECOVER_JOBS, bind=True)
+def recover_jobs(self: Task) -> dict[str, Any]:
+    """Queue again (or fail) the running jobs whose worker died (pose_trainer.recovery)."""
+    from pose_trainer.recovery import recover_orphaned_jobs
+
+    return recover_orphaned_jobs(settings=_settings(self))

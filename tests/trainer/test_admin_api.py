@@ -12,12 +12,15 @@ from fastapi.testclient import TestClient
 from psycopg.types.json import Jsonb
 
 from pose_ingest.app import create_app
-from pose_trainer.celery_app import TASK_TRAIN, get_app
+from pose_trainer.celery_app import TASK_EVALUATE, TASK_TRAIN, get_app
 from pose_trainer.settings import TrainerSettings
+from tests.conftest import REPO_ROOT
 from tests.ingest.conftest import ADMIN_TOKEN, SettingsFactory, auth, make_settings
 from tests.processes import wait_until
 from tests.trainer.conftest import QUICK, YOGA_DATA, Workers, job_row, wait_for_worker
 from tests.trainer.test_promotion import BAD
+
+YOGA_YAML = REPO_ROOT / "packages/pose-ml/src/pose_ml/experiments/yoga.yaml"
 
 pytestmark = pytest.mark.usefixtures("yoga_imported")
 __all__ = ["make_settings"]  # the ingest tests' settings fixture, used here too
@@ -47,6 +50,8 @@ def _jobs(database_url: str) -> int:
         ({"dataset": {"since": "2099-01-01T00:00:00Z"}}, "the dataset is empty"),
         ({"dataset": {"labels": ["chair"]}}, "at least 2 labels"),
         ({"config": "fitness"}, "trains model 'fitness', not 'yoga'"),
+        # A path, even to a real config: the API never reads the host's files.
+        ({"config": str(YOGA_YAML)}, "unknown config"),
     ],
 )
 def test_bad_training_requests_fail_at_once_with_the_reason(
@@ -57,6 +62,22 @@ def test_bad_training_requests_fail_at_once_with_the_reason(
     assert response.status_code == 400, response.text
     assert reason in response.json()["detail"]
     assert _jobs(database_url) == before  # nothing was queued
+
+
+@pytest.mark.parametrize("value", ["Infinity", "-Infinity", "NaN"])
+def test_non_finite_numbers_are_refused_with_the_reason(
+    api: TestClient, database_url: str, value: str
+) -> None:
+    """Python's JSON reads them, PostgreSQL's jsonb does not: a 400, not a 503 or a 500."""
+    before = _jobs(database_url)
+    response = api.post(
+        "/v1/admin/models/yoga/tune",
+        content='{"overrides": {"tuning.time_budget_s": ' + value + "}}",
+        headers={**ADMIN, "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert "NaN or Infinity" in response.json()["detail"]
+    assert _jobs(database_url) == before
 
 
 def test_training_needs_the_admin_token(api: TestClient) -> None:
@@ -147,10 +168,72 @@ def test_train_poll_promote_and_roll_back_through_the_api(
         "/v1/admin/models/yoga/promote", json={"version": 2, "force": True}, headers=ADMIN
     )
     assert forced.status_code == 200 and forced.json()["production"] == 2
-    back = api.post("/v1/admin/models/yoga/rollback", json={}, headers=ADMIN)
+    back = api.post("/v1/admin/models/yoga/rollback", headers=ADMIN)  # no body: all optional
     assert back.status_code == 200 and back.json()["production"] == 1
     missing = api.post("/v1/admin/models/yoga/promote", json={"version": 42}, headers=ADMIN)
     assert missing.status_code == 400 and "no version 42" in missing.json()["detail"]
     events = api.get("/v1/admin/models/yoga/events", headers=ADMIN).json()["events"]
     assert [e["event"] for e in events[:3]] == ["rolled_back", "forced", "refused"]
     assert AsyncResult(good["id"], app=get_app()).state == "SUCCESS"
+    late = api.post(f"/v1/admin/jobs/{good['id']}/cancel", headers=ADMIN)
+    assert late.status_code == 409 and "has succeeded already" in late.json()["detail"]
+    assert (
+        api.get(f"/v1/admin/jobs/{good['id']}", headers=ADMIN).json()["cancel_requested"] is False
+    )
+
+
+def test_a_promotion_that_timed_out_does_not_happen_later(
+    make_settings: SettingsFactory,
+    workers: Workers,
+    trainer_settings: TrainerSettings,
+) -> None:
+    from pose_common import model_catalog as catalog
+    from pose_trainer.runner import connect_db, run_job
+    from pose_trainer.submit import create_checked_job
+
+    for promote in ("auto", "never"):
+        request = {"config": "yoga", "overrides": QUICK, "dataset": YOGA_DATA, "promote": promote}
+        with connect_db(trainer_settings) as conn:
+            job_id, _ = create_checked_job(conn, kind="train", request=request)
+        run_job(job_id, settings=trainer_settings)
+    root = trainer_settings.model_dir
+    assert catalog.resolve_alias(root, "yoga") == 1
+    settings = make_settings(model_dir=root, ingest_trainer_answer_timeout_s=1.0)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as api:
+        # No control worker is running: nobody answers.
+        forced = api.post(
+            "/v1/admin/models/yoga/promote", json={"version": 2, "force": True}, headers=ADMIN
+        )
+    assert forced.status_code == 504 and "withdrawn" in forced.json()["detail"]
+    workers.start("control")  # a control worker comes up after the client gave up
+    wait_for_worker(workers, trainer_settings, "control")
+    result = get_app().send_task(
+        TASK_EVALUATE,
+        kwargs={"model": "yoga", "version": 1},
+        queue=trainer_settings.trainer_control_queue,
+    )
+    result.get(timeout=60)  # the control queue has been drained past the withdrawn request
+    assert catalog.resolve_alias(root, "yoga") == 1
+    with psycopg.connect(trainer_settings.psycopg_url) as conn:
+        forced_events = conn.execute(
+            "SELECT count(*) FROM model_events WHERE model = 'yoga' AND event = 'forced'"
+        ).fetchone()
+    assert forced_events == (0,)
+
+
+def test_a_job_whose_task_cannot_be_sent_fails_with_503_instead_of_waiting_forever(
+    make_settings: SettingsFactory, trainer_settings: TrainerSettings, database_url: str
+) -> None:
+    settings = make_settings(
+        model_dir=trainer_settings.model_dir, REDIS_URL="redis://127.0.0.1:1/0"
+    )
+    with TestClient(create_app(settings), raise_server_exceptions=False) as api:
+        response = api.post(
+            "/v1/admin/models/yoga/train",
+            json={"overrides": QUICK, "dataset": YOGA_DATA, "job_id": "train-yoga-unsent"},
+            headers=ADMIN,
+        )
+    assert response.status_code == 503, response.text
+    assert "cannot reach the trainer queue" in response.json()["detail"]
+    row = job_row(database_url, "train-yoga-unsent")
+    assert row["status"] == "failed" and row["error"].startswith("could not be queued")

@@ -80,13 +80,25 @@ def celery_client(request: Request, settings: IngestSettings) -> Celery:
 
 
 def _answer(client: Celery, task: str, kwargs: dict[str, Any], timeout_s: float) -> dict[str, Any]:
-    """Send a control task by name and wait for its answer; a refusal becomes a 4xx."""
-    result = client.send_task(task, kwargs=kwargs, queue=trainer_contract.CONTROL_QUEUE)
+    """Send a control task by name and wait for its answer; a refusal becomes a 4xx.
+
+    The task expires when the wait does and is revoked on a timeout, so a 504 is not followed
+    by the change happening later, when some control worker comes up.
+    """
+    try:
+        result = client.send_task(
+            task, kwargs=kwargs, queue=trainer_contract.CONTROL_QUEUE, expires=timeout_s
+        )
+    except Exception as exc:  # the broker (Redis) is unreachable
+        raise _broker_unavailable(exc) from None
     try:
         return dict(result.get(timeout=timeout_s, propagate=True))
     except CeleryTimeout:
+        result.revoke()
         raise HTTPException(
-            status.HTTP_504_GATEWAY_TIMEOUT, "no trainer control worker answered"
+            status.HTTP_504_GATEWAY_TIMEOUT,
+            f"no trainer control worker answered within {timeout_s:g} s; the request was"
+            " withdrawn and changes nothing (is the trainer control worker running?)",
         ) from None
     except Exception as exc:  # the worker's exception, rebuilt by Celery: name + message
         detail = str(exc) or type(exc).__name__
@@ -95,6 +107,14 @@ def _answer(client: Celery, task: str, kwargs: dict[str, Any], timeout_s: float)
         raise HTTPException(status.HTTP_502_BAD_GATEWAY, f"trainer failed: {detail}") from None
     finally:
         result.forget()
+
+
+def _broker_unavailable(exc: Exception) -> HTTPException:
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        f"cannot reach the trainer queue (Redis): {type(exc).__name__}: {exc}",
+        headers={"Retry-After": "5"},
+    )
 
 
 @router.get("/configs")
@@ -199,7 +219,28 @@ def _queue_job(
     state: StateDep,
     settings: IngestSettings,
 ) -> dict[str, Any]:
-    """Check the config and the data, store the job row, send the task (idempotent on job_id)."""
+    """Check the config and the data, store the job row, send the task (idempotent on job_id).
+
+    A job row whose task cannot be sent is marked failed (503); one that exists already and
+    is still queued is sent again (its first send may never have reached the broker).
+    """
+    if isinstance(body.config, str) and body.config and body.config not in registered_configs():
+        # Never a path: the API does not read files of the host it runs on.
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            f"unknown config {body.config[:128]!r}; registered: {sorted(registered_configs())}"
+            " (or send the config itself as a mapping)",
+        )
+    try:
+        json.dumps(
+            {"config": body.config, "overrides": body.overrides, "dataset": body.dataset},
+            allow_nan=False,
+        )
+    except ValueError:
+        raise HTTPException(
+            status.HTTP_400_BAD_REQUEST,
+            "the request holds NaN or Infinity; config values must be finite numbers",
+        ) from None
     try:
         config = load_config(body.config or name, overrides=body.overrides)
         config = with_dataset_overrides(config, body.dataset)
@@ -229,38 +270,51 @@ def _queue_job(
             " ON CONFLICT (id) DO NOTHING RETURNING id",
             (job_id, kind, name, Jsonb(job_request)),
         ).fetchone()
-    if created:
-        celery_client(request, settings).send_task(
-            trainer_contract.JOB_TASKS[kind],
-            args=[job_id],
-            task_id=job_id,
-            queue=trainer_contract.TRAINING_QUEUE,
-        )
+        existing = conn.execute(
+            "SELECT status FROM training_jobs WHERE id = %s", (job_id,)
+        ).fetchone()
+    # Sent once the row is committed (a worker must find it).
+    if created or (existing and existing[0] == "queued"):
+        try:
+            celery_client(request, settings).send_task(
+                trainer_contract.JOB_TASKS[kind],
+                args=[job_id],
+                task_id=job_id,
+                queue=trainer_contract.TRAINING_QUEUE,
+            )
+        except Exception as exc:  # the broker (Redis) is unreachable: nothing would run it
+            with state.pool.connection() as conn:
+                conn.execute(
+                    "UPDATE training_jobs SET status = 'failed', finished_at = now(),"
+                    " updated_at = now(), error = %s WHERE id = %s AND status = 'queued'",
+                    (f"could not be queued: {type(exc).__name__}: {exc}", job_id),
+                )
+            raise _broker_unavailable(exc) from None
     return {"job_id": job_id, "created": bool(created), "kind": kind, "frames": counts}
 
 
 @router.post("/models/{name}/train", status_code=status.HTTP_202_ACCEPTED)
 def start_training(
     name: ModelName,
-    body: Annotated[TrainBody, Body()],
     request: Request,
     state: StateDep,
     settings: SettingsDep,
+    body: Annotated[TrainBody | None, Body()] = None,
 ) -> dict[str, Any]:
     """Queue a training job; poll GET /v1/admin/jobs/{job_id} for its progress."""
-    return _queue_job("train", name, body, request, state, settings)
+    return _queue_job("train", name, body or TrainBody(), request, state, settings)
 
 
 @router.post("/models/{name}/tune", status_code=status.HTTP_202_ACCEPTED)
 def start_tuning(
     name: ModelName,
-    body: Annotated[TrainBody, Body()],
     request: Request,
     state: StateDep,
     settings: SettingsDep,
+    body: Annotated[TrainBody | None, Body()] = None,
 ) -> dict[str, Any]:
     """Queue a hyperparameter search within the config's trial/time budget."""
-    return _queue_job("tune", name, body, request, state, settings)
+    return _queue_job("tune", name, body or TrainBody(), request, state, settings)
 
 
 @router.get("/jobs")
@@ -294,15 +348,27 @@ def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
 
 @router.post("/jobs/{job_id}/cancel")
 def cancel_job(job_id: str, request: Request, state: StateDep, settings: SettingsDep) -> dict:
-    """Stop a job: a queued one never starts, a running one stops at its next epoch."""
+    """Stop a job: a queued one never starts, a running one stops at its next epoch.
+
+    409 for a job that has finished already (its row is left as it is).
+    """
     with state.pool.connection() as conn:
         row = conn.execute(
             "UPDATE training_jobs SET cancel_requested = true, updated_at = now(),"
             " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,"
             " finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END"
-            " WHERE id = %s RETURNING status",
+            " WHERE id = %s AND status IN ('queued', 'running') RETURNING status",
             (job_id,),
         ).fetchone()
+        finished = None
+        if row is None:
+            finished = conn.execute(
+                "SELECT status FROM training_jobs WHERE id = %s", (job_id,)
+            ).fetchone()
+    if finished is not None:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT, f"job {job_id!r} has {finished[0]} already; nothing to cancel"
+        )
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown job {job_id[:128]!r}")
     celery_client(request, settings).control.revoke(job_id)
@@ -335,9 +401,13 @@ def promote(
 
 @router.post("/models/{name}/rollback")
 def rollback(
-    name: ModelName, body: Annotated[RollbackBody, Body()], request: Request, settings: SettingsDep
+    name: ModelName,
+    request: Request,
+    settings: SettingsDep,
+    body: Annotated[RollbackBody | None, Body()] = None,
 ) -> dict[str, Any]:
     """Point production back at the version it held before (or to_version)."""
+    body = body or RollbackBody()
     kwargs = {"model": name, "to_version": body.to_version, "actor": "api"}
     return _answer(
         celery_client(request, settings),

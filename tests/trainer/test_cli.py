@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from pose_common.skeleton import keypoint_columns
+from pose_common.trainer_contract import celery_prefix
 from pose_trainer.settings import TrainerSettings
-from tests.conftest import YOGA_CSV, run_python_reporting_heavy, shared_path
+from tests.conftest import REPO_ROOT, YOGA_CSV, run_python_reporting_heavy, shared_path
+from tests.trainer.conftest import job_row
 
 POSESTREAM = Path(sys.executable).with_name("posestream")
 COMMANDS = [
@@ -122,6 +124,8 @@ def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export
     assert "\r" not in trained.stderr
     lines = trained.stderr.splitlines()
     assert any(line.startswith("training: epoch 3/3 loss=") for line in lines), lines
+    late = posestream(cli_env, "cancel", result["job_id"])
+    assert late.returncode == 2 and "has succeeded already; nothing to cancel" in late.stderr
     second = posestream(
         cli_env,
         "train",
@@ -180,6 +184,13 @@ def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export
         (["train", "yoga", "--data", "since=2099-01-01", "--local"], "the dataset is empty"),
         (["promote", "yoga", "7"], "has no version 7"),
         (["export", "yoga", "--out", "x.parquet"], "must end in .csv or .json"),
+        (["export", "yoga", "--out", "/nonexistent/dir/x.csv"], "cannot write"),
+        (["train", "yoga", "--set", "tuning.time_budget_s=.inf", "--detach"], "NaN or Infinity"),
+        (["tune", "yoga", "--time-budget", "inf", "--detach"], "NaN or Infinity"),
+        (["train", "yoga", "--job-id", "bad id", "--detach"], "invalid job id"),
+        (["train", "yoga", "--job-id", "x" * 200, "--detach"], "invalid job id"),
+        (["train", "yoga", "--local", "--detach"], "not allowed with argument --local"),
+        (["cancel", "no-such-job"], "unknown job 'no-such-job'"),
     ],
 )
 def test_bad_requests_print_one_line_and_exit_2(
@@ -188,3 +199,94 @@ def test_bad_requests_print_one_line_and_exit_2(
     result = posestream(cli_env, *args)
     assert result.returncode == 2, result.stdout + result.stderr
     assert reason in result.stderr and "Traceback" not in result.stderr
+
+
+def test_python_dash_m_prints_the_same_one_line_errors(cli_env: dict[str, str]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "pose_trainer.cli", "cancel", "no-such-job"],
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "unknown job 'no-such-job'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_servers_out_of_reach_get_one_line_not_a_traceback(cli_env: dict[str, str]) -> None:
+    no_db = posestream({**cli_env, "DATABASE_URL": "postgresql://postgres@127.0.0.1:1/x"}, "jobs")
+    assert no_db.returncode == 2 and "Traceback" not in no_db.stderr
+    assert "cannot use PostgreSQL (DATABASE_URL)" in no_db.stderr
+    no_broker = posestream(
+        {**cli_env, "REDIS_URL": "redis://127.0.0.1:1/0"}, "cancel", "no-such-job"
+    )
+    assert no_broker.returncode == 2 and "unknown job" in no_broker.stderr  # PostgreSQL first
+
+
+@pytest.mark.usefixtures("yoga_imported")
+def test_a_job_whose_send_failed_is_sent_when_its_id_is_given_again(
+    cli_env: dict[str, str], database_url: str, redis_client: object
+) -> None:
+    """Dates in --data travel as ISO text; the job row is kept when Redis is away, and the
+    same --job-id sends it once Redis is back."""
+    args = ["train", "yoga", *QUICK_ARGS, "--data", "since=2020-01-01", "--job-id", "cli-unsent"]
+    away = posestream({**cli_env, "REDIS_URL": "redis://127.0.0.1:1/0"}, *args, "--detach")
+    assert away.returncode == 2 and "Traceback" not in away.stderr, away.stderr
+    assert "cannot reach Redis (REDIS_URL)" in away.stderr
+    row = job_row(database_url, "cli-unsent")
+    assert row["status"] == "queued" and row["request"]["dataset"]["since"] == "2020-01-01"
+
+    again = posestream(cli_env, *args, "--detach")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout) == {"job_id": "cli-unsent", "queued": False}
+    assert "exists already" in again.stderr
+    prefix = cli_env["POSE_KEY_PREFIX"]
+    queue = celery_prefix(prefix) + "pose-trainer"
+    sent = [json.loads(m)["headers"]["id"] for m in redis_client.lrange(queue, 0, -1)]
+    assert sent == ["cli-unsent"]
+
+
+@pytest.mark.usefixtures("yoga_imported")
+def test_a_yaml_config_file_travels_in_the_request_to_a_worker_elsewhere(
+    cli_env: dict[str, str], trainer_settings: TrainerSettings, database_url: str, tmp_path: Path
+) -> None:
+    from pose_trainer.runner import run_job
+
+    source = REPO_ROOT / "packages/pose-ml/src/pose_ml/experiments/yoga.yaml"
+    mine = tmp_path / "my-yoga.yaml"
+    mine.write_text(source.read_text())
+    queued = posestream(
+        cli_env, "train", str(mine), *QUICK_ARGS, "--job-id", "cli-yaml-file", "--detach"
+    )
+    assert queued.returncode == 0, queued.stderr
+    request = job_row(database_url, "cli-yaml-file")["request"]
+    assert request["config"]["name"] == "my-yoga" and request["config"]["model"] == "yoga"
+    mine.unlink()  # the worker runs where this file is not
+    result = run_job("cli-yaml-file", settings=trainer_settings)
+    assert result["status"] == "succeeded" and result["config"] == "my-yoga"
+
+
+def test_following_a_job_nobody_takes_says_so_once(
+    trainer_settings: TrainerSettings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import threading
+
+    from pose_trainer import jobs
+    from pose_trainer.cli import follow_job
+    from pose_trainer.runner import connect_db
+
+    with connect_db(trainer_settings) as conn:
+        jobs.create_job(conn, job_id="cli-nobody", kind="train", model="yoga", request={})
+
+    def cancel_later() -> None:
+        with connect_db(trainer_settings) as conn:
+            jobs.request_cancel(conn, "cli-nobody")
+
+    timer = threading.Timer(1.5, cancel_later)
+    timer.start()
+    outcome = follow_job(trainer_settings, "cli-nobody", poll_s=0.1, hint_after_s=0.5)
+    timer.join()
+    assert outcome["status"] == "cancelled"
+    hints = [line for line in capsys.readouterr().err.splitlines() if "still queued" in line]
+    assert len(hints) == 1 and "no trainer worker has taken it" in hints[0]

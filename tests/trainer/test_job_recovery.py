@@ -231,3 +231,21 @@ def test_a_redelivered_forced_job_keeps_its_decision_instead_of_forcing_again(
     assert again["version"] == 1 and again["promotion"]["decided_before"] is True
     assert catalog.resolve_alias(root, "yoga") == 2
     assert catalog.list_versions(root, "yoga") == [1, 2]
+
+
+def test_an_orphan_that_cannot_be_queued_yet_is_tried_again_at_the_next_check(
+    trainer_settings: TrainerSettings, database_url: str
+) -> None:
+    from pose_trainer.celery_app import create_app
+
+    orphan = _create(trainer_settings, "train-yoga-orphan-no-broker")
+    _orphan(database_url, orphan)
+    away = trainer_settings.model_copy(update={"redis_url": "redis://127.0.0.1:1/0"})
+    create_app(away)
+    try:
+        assert recover_orphaned_jobs(settings=away) == {"requeued": [], "failed": []}
+    finally:
+        create_app(trainer_settings)
+    assert job_row(database_url, orphan)["status"] == "running"  # not stranded as "queued"
+    assert recover_orphaned_jobs(settings=trainer_settings)["requeued"] == [orphan]
+    assert job_row(database_url, orphan)["status"] == "queued"

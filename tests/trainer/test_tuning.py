@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from celery.result import AsyncResult
 
@@ -38,7 +40,8 @@ def test_tuning_records_the_best_config_within_the_trial_budget(
     tuned = load_config(result["config_file"])
     assert tuned.architecture.hidden == [best["values"]["units"]] * best["values"]["layers"]
     assert tuned.training.learning_rate == best["values"]["learning_rate"]
-    assert tuned.name == "yoga-tuned"
+    # Named as the file is, the name `posestream train FILE` and the registry will record.
+    assert tuned.name == Path(result["config_file"]).stem == f"yoga-{job_id}"
     # Progress says which trial and which of its epochs, each trial counting from its start.
     epochs = [(p["trial"], p["epoch"], p["epochs"]) for p in seen if p.get("epoch")]
     assert epochs[:3] == [(1, 1, 3), (1, 2, 3), (1, 3, 3)] and epochs[3] == (2, 1, 3)

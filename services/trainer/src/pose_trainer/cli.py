@@ -2,8 +2,9 @@
 
     posestream import FILE --format yoga|mlkit --model NAME
     posestream train CONFIG [--set KEY=VALUE ...] [--data KEY=VALUE ...]
-                     [--promote auto|never|force] [--local | --detach]
-    posestream tune CONFIG [--trials N] [--time-budget S] [--local]
+                     [--promote auto|never|force] [--job-id ID] [--local | --detach]
+    posestream tune CONFIG [--trials N] [--time-budget S] [--set KEY=VALUE ...]
+                    [--data KEY=VALUE ...] [--local | --detach]
     posestream evaluate MODEL [--version N]
     posestream promote MODEL VERSION [--force]
     posestream rollback MODEL [--to VERSION]
@@ -23,6 +24,7 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +46,12 @@ def _parse_set(values: Sequence[str], *, flag: str = "--set") -> dict[str, Any]:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise CliError(f"{flag} wants KEY=VALUE (e.g. training.epochs=5), got {item!r}")
-        overrides[key] = yaml.safe_load(raw)
+        try:
+            value = yaml.safe_load(raw)
+        except yaml.YAMLError as exc:
+            raise CliError(f"{flag} {key}: cannot read {raw!r} ({exc.problem})") from None
+        # YAML reads 2026-12-01 as a date; the request is JSON, and dates travel as ISO text.
+        overrides[key] = value.isoformat() if isinstance(value, date) else value
     return overrides
 
 
@@ -92,8 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
             help="select the dataset, e.g. source_prefix=import:yoga or "
             "labels=[chair,tree] (repeatable)",
         )
-        p.add_argument("--local", action="store_true", help="run in this process")
-        p.add_argument("--detach", action="store_true", help="queue and print the job id")
+        where = p.add_mutually_exclusive_group()
+        where.add_argument("--local", action="store_true", help="run in this process")
+        where.add_argument("--detach", action="store_true", help="queue and print the job id")
         p.add_argument("--job-id", help="idempotency key (default: a new id)")
         if name == "train":
             p.add_argument("--promote", choices=["auto", "never", "force"], default="auto")
@@ -146,12 +154,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, BadRequest) as exc:
         print(f"posestream {args.command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:
+        unreachable = _unreachable(exc)
+        if unreachable is None:
+            raise
+        print(f"posestream {args.command}: {unreachable}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"posestream {args.command}: interrupted", file=sys.stderr)
         return 130
     if result is not None:
         _print(result)
     return 0
+
+
+def _unreachable(exc: Exception) -> str | None:
+    """One line for a server the command could not reach (None: not that kind of error)."""
+    import psycopg
+    import redis
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from pose_trainer.errors import QueueUnavailable
+
+    if isinstance(exc, QueueUnavailable):
+        return str(exc)
+    if isinstance(exc, psycopg.OperationalError):
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"cannot use PostgreSQL (DATABASE_URL): {first}"
+    if isinstance(exc, redis.RedisError | BrokerError):
+        return f"cannot reach Redis (REDIS_URL), the trainer's queue: {exc}"
+    return None
 
 
 def follow_job(
@@ -192,4 +224,8 @@ def follow_job(
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # `python -m pose_trainer.cli`: run the imported module's main, not this __main__ copy's
+    # (whose CliError is another class than the one the commands raise).
+    from pose_trainer.cli import main as _main
+
+    raise SystemExit(_main())

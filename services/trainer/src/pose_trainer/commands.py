@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from pose_common import model_catalog as catalog
@@ -34,8 +35,24 @@ def run_import(args: argparse.Namespace, settings: TrainerSettings) -> dict[str,
     }
 
 
+def _config_value(args: argparse.Namespace) -> str | dict[str, Any]:
+    """A registered name as it is; a YAML file's contents (a queued job's worker may run on
+    another machine, where the path means nothing)."""
+    from pose_ml.experiments import ConfigError, read_config_file, registered_configs
+
+    if args.config in registered_configs() or not args.config.endswith((".yaml", ".yml")):
+        return str(args.config)
+    try:
+        data = read_config_file(Path(args.config))
+    except ConfigError as exc:
+        raise CliError(str(exc)) from None
+    data.setdefault("name", Path(args.config).stem)
+    return data
+
+
 def _request(args: argparse.Namespace, overrides: dict[str, Any]) -> dict[str, Any]:
-    request: dict[str, Any] = {"config": args.config, "overrides": overrides, "actor": "cli"}
+    config = args.config if args.local else _config_value(args)
+    request: dict[str, Any] = {"config": config, "overrides": overrides, "actor": "cli"}
     if args.data:
         request["dataset"] = _parse_set(args.data, flag="--data")
     if hasattr(args, "promote"):
@@ -149,7 +166,10 @@ def run_export(args: argparse.Namespace, settings: TrainerSettings) -> dict[str,
         dataset = load_dataset(conn, config.dataset)
     if len(dataset) == 0:
         raise CliError(f"config {config.name!r} selects no labelled frames")
-    write_dataset(dataset, args.out, format=suffix[1:])
+    try:
+        write_dataset(dataset, args.out, format=suffix[1:])
+    except OSError as exc:
+        raise CliError(f"cannot write {args.out}: {exc.strerror or exc}") from None
     return {"out": str(args.out), "frames": len(dataset), "labels": dataset.label_counts()}
 
 
@@ -217,6 +237,8 @@ def run_cancel(args: argparse.Namespace, settings: TrainerSettings) -> dict[str,
         status = jobs.request_cancel(conn, args.job_id)
     if status is None:
         raise CliError(f"unknown job {args.job_id!r}")
+    if status in jobs.FINISHED and status != "cancelled":
+        raise CliError(f"job {args.job_id} has {status} already; nothing to cancel")
     get_app().control.revoke(args.job_id)
     return {"job_id": args.job_id, "status": status, "cancel_requested": True}
 

@@ -11,3 +11,7 @@ class BadRequest(ValueError):
 
 class PromotionRefused(RuntimeError):
     """A candidate that does not beat production on the same evaluation split."""
+
+
+class QueueUnavailable(RuntimeError):
+    """The broker (Redis) could not take a task: the job row stays queued, nothing runs it."""

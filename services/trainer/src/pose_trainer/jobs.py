@@ -122,15 +122,21 @@ def cancel_requested(conn: psycopg.Connection, job_id: str) -> bool:
 
 
 def request_cancel(conn: psycopg.Connection, job_id: str) -> str | None:
-    """Ask a job to stop; a queued one is cancelled at once. Returns its status (None: unknown)."""
+    """Ask a job to stop; a queued one is cancelled at once. Returns its status (None: unknown).
+
+    A finished job is left as it is (its status, one of FINISHED, tells the caller so).
+    """
     row = conn.execute(
         "UPDATE training_jobs SET cancel_requested = true, updated_at = now(),"
         " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,"
         " finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END"
-        " WHERE id = %s RETURNING status",
+        " WHERE id = %s AND status IN ('queued', 'running') RETURNING status",
         (job_id,),
     ).fetchone()
-    return None if row is None else str(row[0])
+    if row is None:
+        job = get_job(conn, job_id)
+        return None if job is None else job.status
+    return str(row[0])
 
 
 def requeue_job(conn: psycopg.Connection, job_id: str) -> None:

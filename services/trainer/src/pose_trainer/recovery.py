@@ -15,6 +15,7 @@ import logging
 from typing import Any
 
 from pose_trainer import jobs, locks
+from pose_trainer.errors import QueueUnavailable
 from pose_trainer.runner import connect_db
 from pose_trainer.settings import TrainerSettings
 from pose_trainer.submit import send_job
@@ -50,7 +51,18 @@ def recover_orphaned_jobs(*, settings: TrainerSettings) -> dict[str, Any]:
                 jobs.requeue_job(conn, job_id)
                 requeued.append(job_id)
             finally:
-                locks.unlock_job(conn, job_id)
-            send_job(settings, kind=job.kind, job_id=job_id)
+                locks.unlock_job(conn, job_id)  # before sending: a worker must be able to run it
+            try:
+                send_job(settings, kind=job.kind, job_id=job_id)
+            except QueueUnavailable as exc:
+                # Back to "running" without a runner, so the next check tries again.
+                conn.execute(
+                    "UPDATE training_jobs SET status = 'running'"
+                    " WHERE id = %s AND status = 'queued'",
+                    (job_id,),
+                )
+                requeued.remove(job_id)
+                log.error("job %s lost its runner and cannot be queued again yet: %s", job_id, exc)
+                continue
             log.warning("job %s lost its runner (attempt %d); queued again", job_id, job.attempts)
     return {"requeued": requeued, "failed": failed}

@@ -5,13 +5,17 @@ Used by the CLI and the retrain schedule; ingest's admin API does the same by ta
 
 from __future__ import annotations
 
+import json
+import re
 import uuid
 from typing import Any, Literal
 
 import psycopg
 
+from pose_common.trainer_contract import JOB_ID_PATTERN
 from pose_trainer import jobs
 from pose_trainer.celery_app import TASK_TRAIN, TASK_TUNE, get_app
+from pose_trainer.errors import BadRequest, QueueUnavailable
 from pose_trainer.runner import check_request, resolve_config
 from pose_trainer.settings import TrainerSettings
 
@@ -28,6 +32,17 @@ def create_checked_job(
     job_id: str | None = None,
 ) -> tuple[str, bool]:
     """Validate the request (config, data) and store its job row; returns (id, created)."""
+    if job_id is not None and not re.match(JOB_ID_PATTERN, job_id):
+        raise BadRequest(
+            f"invalid job id {job_id[:140]!r}: 1-128 letters, digits and _.:- (starting with a"
+            " letter or digit)"
+        )
+    try:
+        json.dumps(request, allow_nan=False)
+    except ValueError:
+        raise BadRequest(
+            "the request holds NaN or Infinity; config values must be finite numbers"
+        ) from None
     config = resolve_config(request)
     check_request(conn, config)
     request = {**request, "model": config.model}
@@ -39,4 +54,11 @@ def create_checked_job(
 def send_job(settings: TrainerSettings, *, kind: str, job_id: str) -> None:
     """Hand the job to the workers (task id = job id, so Celery state is found by it)."""
     task = TASK_TUNE if kind == "tune" else TASK_TRAIN
-    get_app().send_task(task, args=[job_id], task_id=job_id, queue=settings.trainer_queue)
+    try:
+        get_app().send_task(task, args=[job_id], task_id=job_id, queue=settings.trainer_queue)
+    except Exception as exc:  # kombu, redis or Celery's result backend: Redis is away
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise QueueUnavailable(
+            f"cannot reach Redis (REDIS_URL), the trainer's queue, to send job {job_id}:"
+            f" {lines[0] if lines else type(exc).__name__}"
+        ) from exc

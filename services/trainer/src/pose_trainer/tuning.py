@@ -203,8 +203,8 @@ def _write_tuned_config(
     directory = settings.data_dir / "tuned"
     directory.mkdir(parents=True, exist_ok=True)
     data = merge_overrides(config.to_dict(), overrides)
-    data["name"] = f"{config.name}-tuned"
-    data["description"] = f"{config.description} (tuned by job {job_id})".strip()
     path = directory / f"{config.name}-{job_id}.yaml"
+    data["name"] = path.stem  # what `posestream train PATH` and the registry will call it
+    data["description"] = f"{config.description} (tuned by job {job_id})".strip()
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path

@@ -29,7 +29,7 @@ from pose_ml.experiments import ConfigError, load_config, registered_configs
 
 router = APIRouter(prefix="/v1/admin", tags=["models admin"], dependencies=[AdminDep])
 
-JOB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
+JOB_ID = re.compile(trainer_contract.JOB_ID_PATTERN)
 ModelName = Annotated[str, Field(pattern=model_catalog.NAME_PATTERN.pattern)]
 REPORT_FILES = {"confusion.png": "image/png", "learning_curves.png": "image/png"}
 

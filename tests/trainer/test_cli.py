@@ -160,7 +160,16 @@ def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export
     }
     assert heavy == []  # a roll back in an incident never waits for TensorFlow to import
     models = json.loads(posestream(cli_env, "models").stdout)["models"]
-    assert next(m for m in models if m["name"] == "yoga")["aliases"]["production"] == 1
+    yoga = next(m for m in models if m["name"] == "yoga")
+    assert yoga["aliases"]["production"] == 1
+    # As GET /v1/admin/models lists them: newest first, with the job and config of each.
+    assert [v["version"] for v in yoga["versions"]] == [2, 1]
+    assert yoga["versions"][1]["job_id"] == result["job_id"]
+    assert yoga["versions"][1]["config"] == "yoga" and "warrior" in yoga["versions"][1]["labels"]
+    latest = json.loads(posestream(cli_env, "jobs", "--limit", "1").stdout)["jobs"]
+    assert len(latest) == 1 and latest[0]["version"] == 2 and latest[0]["finished_at"]
+    no_jobs = posestream(cli_env, "jobs", "--limit", "0")
+    assert no_jobs.returncode == 2 and "limit must be between 1 and 200" in no_jobs.stderr
 
     out = tmp_path / "yoga.csv"
     exported = posestream(cli_env, "export", "yoga", "--out", str(out))

@@ -9,7 +9,8 @@
     posestream promote MODEL VERSION [--force]
     posestream rollback MODEL [--to VERSION]
     posestream export CONFIG --out FILE.csv|FILE.json
-    posestream models | jobs | configs | cancel JOB | seed-defaults | build-defaults
+    posestream models | jobs [--model M] [--limit N] | configs | cancel JOB
+    posestream seed-defaults | build-defaults
 
 train and tune queue a job for the trainer workers and follow it with a progress bar (one
 line per epoch when stderr is not a terminal; --local runs it in this process instead,
@@ -127,8 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="FILE.csv or FILE.json")
 
     sub.add_parser("models", help="models, versions, aliases and metrics")
-    p = sub.add_parser("jobs", help="recent jobs")
-    p.add_argument("--model")
+    p = sub.add_parser("jobs", help="recent jobs, newest first")
+    p.add_argument("--model", help="only this model's")
+    p.add_argument("--limit", type=int, default=20, help="at most this many (1-200, default 20)")
     sub.add_parser("configs", help="registered experiment configs")
     p = sub.add_parser("cancel", help="cancel a queued or running job")
     p.add_argument("job_id")

@@ -174,42 +174,20 @@ def run_export(args: argparse.Namespace, settings: TrainerSettings) -> dict[str,
 
 
 def run_models(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
-    out = []
-    for info in catalog.list_models(settings.model_dir):
-        versions = []
-        for version in info.versions:
-            manifest = catalog.read_manifest(settings.model_dir, info.name, version)
-            versions.append(
-                {
-                    "version": version,
-                    "created": manifest.get("created"),
-                    "metrics": manifest.get("metrics", {}),
-                    "aliases": sorted(a for a, v in info.aliases.items() if v == version),
-                }
-            )
-        out.append({"name": info.name, "aliases": info.aliases, "versions": versions})
-    return {"models": out}
+    from pose_common import registry_listing
+
+    with connect_db(settings) as conn:
+        return {"models": registry_listing.list_models(conn, settings.model_dir)}
 
 
 def run_jobs(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:
-    from pose_trainer import jobs
+    from pose_common import registry_listing
 
-    with connect_db(settings) as conn:
-        rows = jobs.list_jobs(conn, model=args.model)
-    return {
-        "jobs": [
-            {
-                "id": j.id,
-                "kind": j.kind,
-                "model": j.model,
-                "status": j.status,
-                "progress": j.progress,
-                "error": j.error,
-                "created_at": j.created_at,
-            }
-            for j in rows
-        ]
-    }
+    try:
+        with connect_db(settings) as conn:
+            return {"jobs": registry_listing.list_jobs(conn, model=args.model, limit=args.limit)}
+    except ValueError as exc:
+        raise CliError(f"--limit: {exc}") from None
 
 
 def run_configs(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, Any]:

@@ -72,16 +72,6 @@ def get_job(conn: psycopg.Connection, job_id: str) -> Job | None:
         return _job(cur.fetchone())
 
 
-def list_jobs(conn: psycopg.Connection, *, model: str | None = None, limit: int = 50) -> list[Job]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            f"SELECT {_COLUMNS} FROM training_jobs WHERE %(model)s::text IS NULL"
-            " OR model = %(model)s ORDER BY created_at DESC LIMIT %(limit)s",
-            {"model": model, "limit": limit},
-        )
-        return [Job(**row) for row in cur.fetchall()]
-
-
 def claim_job(conn: psycopg.Connection, job_id: str, *, worker: str) -> Job | None:
     """Mark a job running (a re-delivered one restarts); finished jobs are returned untouched.
 

@@ -21,7 +21,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
-from pose_common import model_catalog, trainer_contract
+from pose_common import model_catalog, registry_listing, trainer_contract
 from pose_ingest.deps import AdminDep, SettingsDep, StateDep
 from pose_ingest.settings import IngestSettings
 from pose_ml.datasets.checks import DatasetError, check_dataset, with_dataset_overrides
@@ -139,30 +139,8 @@ def list_configs() -> dict[str, Any]:
 @router.get("/models")
 def list_model_versions(state: StateDep, settings: SettingsDep) -> dict[str, Any]:
     """Every model with its versions, aliases, metrics and the job/config that made each."""
-    with state.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "SELECT model, version, job_id, config, metrics, created_at FROM model_versions"
-        )
-        rows = {(r["model"], r["version"]): r for r in cur.fetchall()}
-    models = []
-    for info in model_catalog.list_models(settings.model_dir):
-        versions = []
-        for version in reversed(info.versions):
-            row = rows.get((info.name, version), {})
-            manifest = model_catalog.read_manifest(settings.model_dir, info.name, version)
-            versions.append(
-                {
-                    "version": version,
-                    "aliases": sorted(a for a, v in info.aliases.items() if v == version),
-                    "metrics": row.get("metrics") or manifest.get("metrics", {}),
-                    "labels": manifest.get("labels", []),
-                    "config": row.get("config") or (manifest.get("config") or {}).get("name"),
-                    "job_id": row.get("job_id"),
-                    "created": manifest.get("created"),
-                }
-            )
-        models.append({"name": info.name, "aliases": info.aliases, "versions": versions})
-    return {"models": models}
+    with state.pool.connection() as conn:
+        return {"models": registry_listing.list_models(conn, settings.model_dir)}
 
 
 def _version_dir(settings: IngestSettings, name: str, version: int) -> Any:
@@ -321,18 +299,11 @@ def start_tuning(
 def list_jobs(
     state: StateDep,
     model: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    limit: Annotated[int, Query(ge=1, le=registry_listing.MAX_JOBS)] = 20,
 ) -> dict[str, Any]:
     """Recent jobs, newest first (optionally of one model)."""
-    with state.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "SELECT id, kind, model, status, progress, error, cancel_requested, created_at,"
-            " started_at, finished_at, result->'version' AS version FROM training_jobs"
-            " WHERE %(model)s::text IS NULL OR model = %(model)s"
-            " ORDER BY created_at DESC LIMIT %(limit)s",
-            {"model": model, "limit": limit},
-        )
-        return {"jobs": cur.fetchall()}
+    with state.pool.connection() as conn:
+        return {"jobs": registry_listing.list_jobs(conn, model=model, limit=limit)}
 
 
 @router.get("/jobs/{job_id}")

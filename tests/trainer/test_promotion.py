@@ -134,7 +134,8 @@ def test_a_promotion_waits_for_the_one_in_progress_and_compares_with_its_outcome
         def metrics(v: int) -> dict:
             return {"accuracy": scores[v], "macro_f1": scores[v], "frames": 10}
 
-        return metrics(version), None if production is None else metrics(production)
+        baseline = None if production is None else metrics(production)
+        return metrics(version), baseline, {"split": "fixed scores", "groups": {}}
 
     monkeypatch.setattr(promotion, "compare_on_split", fixed_scores)
     results: dict[int, dict] = {}
@@ -154,3 +155,37 @@ def test_a_promotion_waits_for_the_one_in_progress_and_compares_with_its_outcome
     assert results[3]["promoted"] is False and results[3]["previous"] == 2
     assert "does not beat production's 0.9500" in results[3]["reason"]
     assert catalog.resolve_alias(root, "race") == 2
+
+
+def test_production_is_never_scored_on_frames_it_trained_on(
+    trainer_settings: TrainerSettings,
+) -> None:
+    """v1 is evaluated on girl3 and trained on the rest. A candidate evaluated on guy2 (which
+    v1 learnt) and trained on girl3 has no frame unseen by both: not promoted, and said why.
+    A candidate evaluated on girl3 and guy2 is compared on girl3 alone."""
+    from pose_trainer.promotion import promote_version
+
+    def train(holdout: list[str]) -> int:
+        overrides = {**QUICK, "evaluation.holdout_groups": holdout}
+        request = {"config": "yoga", "overrides": overrides, "dataset": YOGA_DATA}
+        with connect_db(trainer_settings) as conn:
+            job_id, _ = create_checked_job(
+                conn, kind="train", request={**request, "promote": "never"}
+            )
+        return run_job(job_id, settings=trainer_settings)["version"]
+
+    first = train(["girl3"])
+    promote_version(settings=trainer_settings, model="yoga", version=first, force=True)
+    crossed = train(["guy2"])
+    refused = promote_version(settings=trainer_settings, model="yoga", version=crossed)
+    assert refused["promoted"] is False
+    assert "no evaluation frames are unseen by both versions" in refused["reason"]
+    assert refused["production_metrics"] is None
+    both = train(["girl3", "guy2"])
+    compared = promote_version(settings=trainer_settings, model="yoga", version=both, force=True)
+    assert compared["compared_on"] == {
+        "split": f"version {both}'s evaluation split",
+        "groups": {"girl3": 76},
+    }
+    assert compared["production_metrics"]["frames"] == compared["candidate_metrics"]["frames"] == 76
+    assert catalog.resolve_alias(trainer_settings.model_dir, "yoga") == both

@@ -120,15 +120,65 @@ def _promotion_options(root: Path, model: str, version: int) -> tuple[str, float
     return str(options.get("metric", "accuracy")), float(options.get("min_improvement", 0.0))
 
 
+class NoFairComparison(BadRequest):
+    """No evaluation frames that neither version trained on."""
+
+
+def _trained_groups(root: Path, model: str, version: int) -> set[str] | None:
+    """The groups a version trained on (None: its manifest does not say)."""
+    train = (catalog.read_manifest(root, model, version).get("training_data") or {}).get("train")
+    groups = (train or {}).get("groups")
+    return None if groups is None else {str(g) for g in groups}
+
+
+def _unseen(split: Dataset, seen: set[str] | None) -> Dataset:
+    if seen is None:
+        return split
+    return split.select(~np.isin(split.groups, sorted(seen)))
+
+
+def fair_split(root: Path, model: str, version: int, production: int) -> tuple[Dataset, str]:
+    """Frames neither version trained on: the candidate's evaluation split less the groups
+    production trained on, else production's split less the candidate's training groups.
+
+    Scoring production on frames it learnt would hold any candidate to an accuracy no
+    unseen subject gets. Raises NoFairComparison when both are empty.
+    """
+    own = load_eval_split(root, model, version)
+    unseen = _unseen(own, _trained_groups(root, model, production))
+    if len(unseen):
+        return unseen, f"version {version}'s evaluation split"
+    path = catalog.version_dir(root, model, production) / EVAL_SPLIT_FILE
+    if path.is_file():
+        theirs = _unseen(Dataset.load(path), _trained_groups(root, model, version))
+        if len(theirs):
+            return theirs, f"version {production}'s evaluation split"
+    raise NoFairComparison(
+        f"no evaluation frames are unseen by both versions (version {version} is evaluated on"
+        f" {own.group_names()}, which production version {production} trained on, and"
+        f" version {version} trained on production's evaluation groups); force to promote"
+        " anyway"
+    )
+
+
 def compare_on_split(
     *, root: Path, model: str, version: int, production: int | None
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """Metrics of `version` and of `production` on `version`'s evaluation split."""
-    split = load_eval_split(root, model, version)
-    candidate = evaluate_loaded(_load(root, model, version), split)
+) -> tuple[dict[str, Any], dict[str, Any] | None, dict[str, Any]]:
+    """Metrics of `version` and of `production` on frames neither trained on (fair_split),
+    and what they were: {"split": ..., "groups": {group: frames}}."""
     if production is None or production == version:
-        return candidate, None
-    return candidate, evaluate_loaded(_load(root, model, production), split)
+        split = load_eval_split(root, model, version)
+        where = f"version {version}'s evaluation split"
+        return evaluate_loaded(_load(root, model, version), split), None, _described(split, where)
+    split, where = fair_split(root, model, version, production)
+    candidate = evaluate_loaded(_load(root, model, version), split)
+    baseline = evaluate_loaded(_load(root, model, production), split)
+    return candidate, baseline, _described(split, where)
+
+
+def _described(split: Dataset, where: str) -> dict[str, Any]:
+    names, counts = np.unique(split.groups, return_counts=True)
+    return {"split": where, "groups": {str(n): int(c) for n, c in zip(names, counts, strict=True)}}
 
 
 def _summary(metrics: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -210,16 +260,25 @@ def _promote_locked(
             "production": current,
         }
     metric, min_improvement = _promotion_options(root, model, version)
-    candidate, baseline = compare_on_split(
-        root=root, model=model, version=version, production=current
-    )
-    decision = decide_promotion(
-        candidate=candidate,
-        production=baseline,
-        metric=metric,
-        min_improvement=min_improvement,
-        force=force,
-    )
+    try:
+        candidate, baseline, compared_on = compare_on_split(
+            root=root, model=model, version=version, production=current
+        )
+        decision = decide_promotion(
+            candidate=candidate,
+            production=baseline,
+            metric=metric,
+            min_improvement=min_improvement,
+            force=force,
+        )
+    except NoFairComparison as exc:
+        candidate, _, compared_on = compare_on_split(
+            root=root, model=model, version=version, production=None
+        )
+        baseline = None
+        score = float(candidate[metric])
+        reason = f"forced ({exc})" if force else str(exc)
+        decision = Decision(force, reason, metric, score, None)
     return apply_decision(
         conn,
         settings=settings,
@@ -232,6 +291,7 @@ def _promote_locked(
         detail={
             "candidate_metrics": _summary(candidate),
             "production_metrics": _summary(baseline),
+            "compared_on": compared_on,
             **({"job_id": job_id} if job_id else {}),
         },
     )

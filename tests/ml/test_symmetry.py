@@ -54,6 +54,35 @@ def test_each_symmetry_acts_on_the_embedding_as_a_signed_permutation(name: str) 
     np.testing.assert_allclose(spec.features(apply_symmetry(name, poses)), expected, atol=1e-5)
 
 
+SPECS = {
+    "v1": {},
+    "v2": {"angles": True},
+    "v3": {"kind": "embedding"},
+}
+
+
+@pytest.mark.parametrize("spec_name", list(SPECS))
+@pytest.mark.parametrize("name", list(SYMMETRIES))
+def test_the_feature_map_holds_for_poses_with_low_confidence_points(
+    spec_name: str, name: str
+) -> None:
+    """The mask channels move with their points (a map found on all-confident poses sent
+    every mask to the first one)."""
+    spec = feature_spec(**SPECS[spec_name])
+    try:
+        order, signs = feature_symmetry(spec, name)
+    except ValueError as exc:
+        assert spec_name == "v2" and name.startswith("rot180"), exc  # refused by design
+        return
+    assert sorted(order) == list(range(spec.size))
+    poses = _poses(seed=7)
+    rng = np.random.default_rng(7)
+    poses[:, :, 2] = rng.uniform(0, 1, poses.shape[:2])  # about a fifth below min_score
+    assert (poses[:, :, 2] < spec.min_score).any()
+    expected = spec.features(poses)[:, order] * np.asarray(signs, np.float32)
+    np.testing.assert_allclose(spec.features(apply_symmetry(name, poses)), expected, atol=1e-5)
+
+
 def test_a_symmetry_the_features_do_not_follow_is_refused() -> None:
     with pytest.raises(ValueError, match="does not follow the symmetry 'rot180'"):
         feature_symmetry(feature_spec(angles=True), "rot180")  # trunk lean -> 180 - lean

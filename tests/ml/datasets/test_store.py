@@ -62,6 +62,24 @@ def test_import_then_load_gives_back_the_frames_grouped_by_subject(
     )
 
 
+def test_a_reimport_that_groups_rows_differently_reports_and_on_request_removes_the_old(
+    conn: psycopg.Connection,
+) -> None:
+    first = _session("run-1", ["up", "down"])
+    import_sessions(conn, sessions=[first], model="testmodel")
+    regrouped = _session("run-a", ["up", "down"])
+    regrouped.source = first.source  # the same file, read with another grouping
+    kept = import_sessions(conn, sessions=[regrouped], model="testmodel")
+    assert kept.stale_sessions == ["test run-1"] and kept.removed_sessions == 0
+    assert len(load_dataset(conn, DatasetQuery(source_prefix=first.source))) == 4
+    replaced = import_sessions(conn, sessions=[regrouped], model="testmodel", replace=True)
+    assert replaced.stale_sessions == ["test run-1"] and replaced.removed_sessions == 1
+    data = load_dataset(conn, DatasetQuery(source_prefix=first.source))
+    assert len(data) == 2 and set(data.groups) == {"run-a"}
+    again = import_sessions(conn, sessions=[regrouped], model="testmodel", replace=True)
+    assert again.stale_sessions == [] and again.frames_inserted == 0
+
+
 def test_every_query_field_selects(conn: psycopg.Connection) -> None:
     low = _session("carl", ["a", "b"], score=0.3)
     high = _session("dora", ["a", "b", "c"], score=0.95)

@@ -86,9 +86,15 @@ def apply_symmetry(name: str, keypoints: np.ndarray) -> np.ndarray:
 
 
 def _probe(seed: int = 0, n: int = 64) -> np.ndarray:
+    """Random poses whose scores fall on both sides of any min_score, point by point.
+
+    With every point confident, all mask columns are 1 in every probe and cannot be told
+    apart: each would map to the first of them.
+    """
     rng = np.random.default_rng(seed)
     xy = rng.uniform(20, 600, (n, NUM_KEYPOINTS, 2))
-    score = rng.uniform(0.3, 1.0, (n, NUM_KEYPOINTS, 1))
+    score = rng.uniform(0.0, 1.0, (n, NUM_KEYPOINTS, 1))
+    score[: n // 4] = rng.uniform(0.5, 1.0, (n // 4, NUM_KEYPOINTS, 1))  # some whole poses
     return np.concatenate([xy, score], axis=2).astype(np.float32)
 
 
@@ -111,6 +117,11 @@ def _feature_symmetry(spec: FeatureSpec, name: str) -> tuple[tuple[int, ...], tu
             )
         order.append(best)
         signs.append(sign)
+    if sorted(order) != list(range(base.shape[1])):
+        raise ValueError(  # two columns the probes cannot tell apart: a map would be wrong
+            f"spec v{spec.version} under {name!r}: the features are not a permutation of"
+            f" themselves (columns map to {order})"
+        )
     return tuple(order), tuple(signs)
 
 

@@ -1,6 +1,6 @@
 """`posestream`: train, tune, evaluate, promote, roll back, import and export from a shell.
 
-    posestream import FILE --format yoga|mlkit --model NAME
+    posestream import FILE --format yoga|mlkit --model NAME [--replace]
     posestream train CONFIG [--set KEY=VALUE ...] [--data KEY=VALUE ...]
                      [--promote auto|never|force] [--job-id ID] [--local | --detach]
     posestream tune CONFIG [--trials N] [--time-budget S] [--set KEY=VALUE ...]
@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path)
     p.add_argument("--format", required=True, choices=["yoga", "mlkit"])
     p.add_argument("--model", required=True, help="model name the sessions are recorded for")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="remove sessions an earlier import of this file made that it no longer makes",
+    )
 
     for name, text in (("train", "train a model version"), ("tune", "search hyperparameters")):
         p = sub.add_parser(name, help=text)

@@ -25,13 +25,23 @@ def run_import(args: argparse.Namespace, settings: TrainerSettings) -> dict[str,
     except FormatError as exc:
         raise CliError(str(exc)) from None
     with connect_db(settings) as conn:
-        summary = import_sessions(conn, sessions=sessions, model=args.model)
+        summary = import_sessions(conn, sessions=sessions, model=args.model, replace=args.replace)
+    if summary.stale_sessions and not args.replace:
+        print(
+            f"posestream import: {len(summary.stale_sessions)} session(s) from an earlier import"
+            f" of {args.file.name} are not in it as it is read now (e.g."
+            f" {summary.stale_sessions[0]!r}); training still selects them. --replace removes"
+            " them.",
+            file=sys.stderr,
+        )
     return {
         "file": str(args.file),
         "sessions": len(summary.sessions),
         "subjects": sorted({s.subject for s in sessions}),
         "frames": summary.frames_seen,
         "frames_inserted": summary.frames_inserted,
+        "stale_sessions": len(summary.stale_sessions),
+        "sessions_removed": summary.removed_sessions,
     }
 
 

@@ -30,7 +30,11 @@ from pose_ml.datasets.dataset import Dataset
 _BLAZEPOSE_POINTS = 33
 _MLKIT_COLUMNS = 2 + 3 * _BLAZEPOSE_POINTS
 _VIDEO_FRAME = re.compile(r"^frame__(?P<video>.+)__(?P<frame>\d+)\.\w+$")
-_SCREENSHOT = re.compile(r"^Screenshot_(?P<stamp>\d{4}-\d{2}-\d{2}_at_\d{2}\.\d{2}\.\d{2})")
+# Both spellings occur: "Screenshot_2021-02-11_at_14.20.51.png" and
+# "Screenshot_2021-02-11 at 14.20.51.png".
+_SCREENSHOT = re.compile(
+    r"^Screenshot_(?P<date>\d{4}-\d{2}-\d{2})[_ ]at[_ ](?P<time>\d{2}\.\d{2}\.\d{2})"
+)
 _FPS = 30.0
 
 
@@ -136,7 +140,9 @@ def read_yoga_csv(path: Path, *, width: int = 300, height: int = 300) -> list[Im
 
 def _screenshot_time(name: str) -> datetime | None:
     match = _SCREENSHOT.match(name)
-    return None if match is None else datetime.strptime(match["stamp"], "%Y-%m-%d_at_%H.%M.%S")
+    if match is None:
+        return None
+    return datetime.strptime(f"{match['date']} {match['time']}", "%Y-%m-%d %H.%M.%S")
 
 
 def mlkit_groups(names: list[str], *, screenshot_gap_s: float = 120.0) -> list[str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +79,10 @@ class ImportSummary:
     sessions: list[str]
     frames_seen: int
     frames_inserted: int
+    # Sessions an earlier import of the same source made that this one does not (the file
+    # changed, or the importer groups its rows differently now); removed with replace=True.
+    stale_sessions: list[str] = field(default_factory=list)
+    removed_sessions: int = 0
 
 
 def import_session_id(*, source: str, subject: str) -> str:
@@ -87,10 +91,20 @@ def import_session_id(*, source: str, subject: str) -> str:
 
 
 def import_sessions(
-    conn: psycopg.Connection, *, sessions: Sequence[ImportedSession], model: str
+    conn: psycopg.Connection,
+    *,
+    sessions: Sequence[ImportedSession],
+    model: str,
+    replace: bool = False,
 ) -> ImportSummary:
-    """Store imported sessions and their labelled frames (idempotent); commits."""
+    """Store imported sessions and their labelled frames (idempotent); commits.
+
+    Sessions of the same source(s) that this import does not make are reported as stale,
+    and with replace=True deleted with their frames (the file being imported is their truth).
+    """
     ids, seen, inserted = [], 0, 0
+    stale: list[str] = []
+    removed = 0
     with conn.transaction():
         for session in sessions:
             session_id = import_session_id(source=session.source, subject=session.subject)
@@ -131,7 +145,19 @@ def import_sessions(
                     rows,
                 )
                 inserted += max(cur.rowcount, 0)
-    return ImportSummary(ids, seen, inserted)
+        for source in sorted({session.source for session in sessions}):
+            rows = conn.execute(
+                "SELECT id, name FROM sessions WHERE source = %s AND NOT (id = ANY(%s::uuid[]))"
+                " ORDER BY name",
+                (source, ids),
+            ).fetchall()
+            stale += [str(name) for _, name in rows]
+            if replace and rows:
+                conn.execute(
+                    "DELETE FROM sessions WHERE id = ANY(%s::uuid[])", ([str(r[0]) for r in rows],)
+                )
+                removed += len(rows)
+    return ImportSummary(ids, seen, inserted, stale, removed)
 
 
 def label_counts(conn: psycopg.Connection, query: DatasetQuery) -> dict[str, int]:

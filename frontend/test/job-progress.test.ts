@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isFinished, metricsText, progressFraction, progressText } from '../src/lib/job-progress';
+import { isFinished, metricsText, progressFraction, progressText, tuneOutcome } from '../src/lib/job-progress';
 
 describe('job progress', () => {
   it('fills the bar by epochs of the current fit', () => {
@@ -38,5 +38,18 @@ describe('job progress', () => {
       true,
       true,
     ]);
+  });
+
+  it("says what a tuning job found and where its config is", () => {
+    const text = tuneOutcome({
+      best: { values: { layers: 2, units: 16, learning_rate: 0.0012345 }, val_accuracy: 0.94321, overrides: {} },
+      trials_run: 3,
+      stopped_by_budget: true,
+      config_file: 'var/data/tuned/yoga-tune-1.yaml',
+    });
+    expect(text).toBe(
+      'best of 3 trials (stopped by the time budget): val_accuracy 0.943 (layers 2, units 16, learning_rate 0.00123)' +
+        ' · config written to var/data/tuned/yoga-tune-1.yaml',
+    );
   });
 });

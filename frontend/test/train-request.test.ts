@@ -29,4 +29,10 @@ describe('buildTrainBody', () => {
     expect(bad({ epochs: '2.5' })).toThrow(FormError);
     expect(bad({ epochs: '0' })).toThrow(/^epochs:/);
   });
+
+  it("gives a tuning job's epochs to each trial and asks for no promotion", () => {
+    const fields = { ...EMPTY_FIELDS, epochs: '2', promote: 'force' as const };
+    expect(buildTrainBody(fields, 'tune')).toEqual({ overrides: { 'tuning.epochs': 2 } });
+    expect(buildTrainBody(fields, 'train')).toEqual({ promote: 'force', overrides: { 'training.epochs': 2 } });
+  });
 });

@@ -232,6 +232,11 @@ def _check_report(page: OfflinePage, version: int) -> None:
             timeout=10,
             what=f"{plot} decoded",
         )
+        # Drawn at the plot's own proportions (a flex row once stretched it to its neighbour).
+        drawn, natural = image.evaluate(
+            "img => [img.width / img.height, img.naturalWidth / img.naturalHeight]"
+        )
+        assert abs(drawn / natural - 1) < 0.02, (plot, drawn, natural)
     page.screenshot("models-report")
 
 
@@ -253,6 +258,7 @@ def _promote_force_and_roll_back(page: OfflinePage, backend: TrainingBackend) ->
     p.get_by_test_id("promote-2").click()
     wait_until(lambda: _production(p) == "v2", timeout=60, what="production v2 (forced)")
     assert message.get_attribute("data-outcome") == "ok", _text(p, "registry-message")
+    assert not p.get_by_test_id("promote-force-2").is_checked()  # a force is for one click
     assert p.get_by_test_id("version-row-2").get_by_test_id("alias-production").count() == 1
 
     p.get_by_test_id("rollback-button").click()
@@ -272,6 +278,45 @@ def _promote_force_and_roll_back(page: OfflinePage, backend: TrainingBackend) ->
     assert p.get_by_test_id("job-list").locator("tr[data-status=succeeded]").count() == 2
     p.get_by_test_id("event-list").scroll_into_view_if_needed()
     page.screenshot("models-rolled-back")
+
+
+def _refresh_shows_changes_made_elsewhere(page: Page, backend: TrainingBackend) -> None:
+    """Production forced to v2 through the API, not the page: Refresh shows it and its event."""
+    answer = httpx.post(
+        f"{backend.base_url}/v1/admin/models/yoga/promote",
+        json={"version": 2, "force": True},
+        headers={"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"},
+        timeout=60,
+    )
+    assert answer.status_code == 200, answer.text
+    page.get_by_test_id("models-refresh").click()
+    events = page.get_by_test_id("event-list").get_by_test_id("event")
+    wait_until(
+        lambda: _production(page) == "v2" and events.first.get_attribute("data-event") == "forced",
+        timeout=15,
+        what="the registry and its history reloaded",
+    )
+
+
+def _tune(page: Page, backend: TrainingBackend) -> None:
+    """A tuning job's epochs go to each trial; its result shows the best values to train with."""
+    page.get_by_test_id("train-epochs").fill("1")
+    page.get_by_test_id("train-overrides").fill(json.dumps({**FIRST, "tuning.max_trials": 2}))
+    progress = page.get_by_test_id("job-progress")
+    before = progress.get_attribute("data-job") if progress.count() else None
+    page.get_by_test_id("tune-submit").click()
+    wait_until(
+        lambda: (
+            progress.get_attribute("data-job") not in (None, before)
+            and progress.get_attribute("data-status") in ("succeeded", "failed")
+        ),
+        timeout=JOB_TIMEOUT_S,
+        what=f"the tuning job\n{backend.logs()}",
+    )
+    result = _text(page, "job-result")
+    assert result.startswith("best of 2 trials") and "val_accuracy" in result, result
+    overrides = json.loads(_text(page, "job-tuned-overrides"))
+    assert set(overrides) >= {"architecture", "training"}, overrides
 
 
 def _cancel_long_job(page: Page, backend: TrainingBackend) -> None:
@@ -328,6 +373,8 @@ def test_models_page_trains_reports_promotes_and_rolls_back(
         assert _production(p) == "v1"
 
         _promote_force_and_roll_back(page, backend)
+        _refresh_shows_changes_made_elsewhere(p, backend)
+        _tune(p, backend)
         _cancel_long_job(p, backend)
         assert page.blocked == []
         assert not [line for line in page.console if line.startswith("pageerror")], page.console

@@ -176,7 +176,7 @@ def test_train_poll_promote_and_roll_back_through_the_api(
     assert [e["event"] for e in events[:3]] == ["rolled_back", "forced", "refused"]
     assert AsyncResult(good["id"], app=get_app()).state == "SUCCESS"
     late = api.post(f"/v1/admin/jobs/{good['id']}/cancel", headers=ADMIN)
-    assert late.status_code == 409 and "has succeeded already" in late.json()["detail"]
+    assert late.status_code == 409 and "has already succeeded" in late.json()["detail"]
     assert (
         api.get(f"/v1/admin/jobs/{good['id']}", headers=ADMIN).json()["cancel_requested"] is False
     )

@@ -65,7 +65,7 @@ def test_a_running_job_stops_on_cancel_and_publishes_nothing(
         what="the first epoch",
     )
     with connect_db(trainer_settings) as conn:
-        assert jobs.request_cancel(conn, job_id) == "running"
+        assert jobs.request_cancel(conn, job_id) == ("running", True)
     row = wait_until(
         lambda: (r := job_row(database_url, job_id)) and r["status"] != "running" and r,
         timeout=60,

@@ -125,7 +125,7 @@ def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export
     lines = trained.stderr.splitlines()
     assert any(line.startswith("training: epoch 3/3 loss=") for line in lines), lines
     late = posestream(cli_env, "cancel", result["job_id"])
-    assert late.returncode == 2 and "has succeeded already; nothing to cancel" in late.stderr
+    assert late.returncode == 2 and "has already succeeded; nothing to cancel" in late.stderr
     second = posestream(
         cli_env,
         "train",

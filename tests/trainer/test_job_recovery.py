@@ -187,17 +187,24 @@ def test_a_cancel_after_publishing_lets_the_job_finish_what_it_published(
     trainer_settings: TrainerSettings, database_url: str
 ) -> None:
     job_id = _create(trainer_settings, "train-yoga-late-cancel")
+    answers: list[tuple[str | None, bool]] = []
 
     def cancel_once_published(progress: dict[str, Any]) -> None:
         if progress.get("phase") == "deciding promotion":
             with psycopg.connect(database_url, autocommit=True) as conn:
-                jobs.request_cancel(conn, job_id)
+                answers.append(jobs.request_cancel(conn, job_id))  # refused: it is publishing
+                # A cancel that slipped in anyway (set before the phase was written) is
+                # ignored by the runner from here on.
+                conn.execute(
+                    "UPDATE training_jobs SET cancel_requested = true WHERE id = %s", (job_id,)
+                )
 
     result = run_job(job_id, settings=trainer_settings, on_progress=cancel_once_published)
+    assert answers == [("running", False)]
+    assert "too late to cancel" in jobs.cancel_refusal(job_id, "running")
     assert result["status"] == "succeeded" and result["promotion"]["promoted"] is True
     row = job_row(database_url, job_id)
-    assert row["status"] == "succeeded" and row["cancel_requested"] is True
-    assert row["result"]["version"] == 1
+    assert row["status"] == "succeeded" and row["result"]["version"] == 1
     assert catalog.resolve_alias(trainer_settings.model_dir, "yoga") == 1
 
 

@@ -20,7 +20,12 @@ export function JobList(props: { jobs: Job[]; onFollow: (id: string) => void }) 
                 {job.error ?? (isFinished(job.status) ? '' : progressText(job.progress, job.status))}
               </td>
               <td>
-                <button type="button" className="small" onClick={() => props.onFollow(job.id)}>
+                <button
+                  type="button"
+                  className="small"
+                  aria-label={`follow job ${job.id}`}
+                  onClick={() => props.onFollow(job.id)}
+                >
                   Follow
                 </button>
               </td>

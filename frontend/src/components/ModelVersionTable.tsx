@@ -70,6 +70,7 @@ export function ModelVersionTable({ model, openVersion, busy, onPromote, onRollb
                   <input
                     type="checkbox"
                     data-testid={`promote-force-${v.version}`}
+                    aria-label={`force the promotion of v${v.version}`}
                     checked={!!force[v.version]}
                     onChange={(e) => setForce({ ...force, [v.version]: e.target.checked })}
                   />{' '}
@@ -79,7 +80,11 @@ export function ModelVersionTable({ model, openVersion, busy, onPromote, onRollb
                   type="button"
                   data-testid={`promote-${v.version}`}
                   disabled={busy || v.version === production}
-                  onClick={() => onPromote(v.version, !!force[v.version])}
+                  aria-label={`promote v${v.version}`}
+                  onClick={() => {
+                    onPromote(v.version, !!force[v.version]);
+                    setForce({ ...force, [v.version]: false }); // a force is for one click
+                  }}
                 >
                   Promote
                 </button>

@@ -28,7 +28,7 @@ export function TrainForm({ model, configs, busy, error, onStart }: Props) {
     event?.preventDefault();
     setProblem(null);
     try {
-      onStart(kind, buildTrainBody(fields));
+      onStart(kind, buildTrainBody(fields, kind));
     } catch (error) {
       if (!(error instanceof FormError)) throw error;
       setProblem(error.message);
@@ -51,7 +51,7 @@ export function TrainForm({ model, configs, busy, error, onStart }: Props) {
             ))}
         </select>
       </label>
-      <label>
+      <label title="Train: the fit's epochs. Tune: each trial's epochs.">
         Epochs
         <input
           type="number"

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { type AdminApi, errorMessage, type Job } from '../lib/admin-api';
 import { pollJob } from '../lib/job-poller';
-import { isFinished, metricsText, progressFraction, progressText } from '../lib/job-progress';
+import { isFinished, metricsText, progressFraction, progressText, tuneOutcome } from '../lib/job-progress';
 
 /** The job's row, polled every second until it has finished. */
 function useJob(api: AdminApi, jobId: string, onJob: (job: Job) => void, onFinished: (job: Job) => void) {
@@ -28,6 +28,7 @@ function useJob(api: AdminApi, jobId: string, onJob: (job: Job) => void, onFinis
 function outcome(job: Job): string {
   if (job.status === 'failed') return `failed: ${job.error ?? 'no reason given'}`;
   if (job.status === 'cancelled') return 'cancelled';
+  if (job.kind === 'tune' && job.result?.best) return tuneOutcome(job.result);
   const version = job.result?.version;
   const promotion = job.result?.promotion;
   const promoted = promotion ? (promotion.promoted ? 'promoted' : `not promoted: ${promotion.reason}`) : '';
@@ -42,6 +43,7 @@ export function TrainingProgress(props: {
   onFinished: (job: Job) => void;
 }) {
   const { job, error, setError } = useJob(props.api, props.jobId, props.onJob, props.onFinished);
+  const [cancelling, setCancelling] = useState(false);
   const cancel = () => props.api.cancelJob(props.jobId).catch((e) => setError(errorMessage(e)));
   const fraction = job ? progressFraction(job) : 0;
   const finished = job ? isFinished(job.status) : false;
@@ -56,13 +58,25 @@ export function TrainingProgress(props: {
       <h3>
         {job?.kind ?? 'job'} {props.jobId}: <span data-testid="job-status">{job?.status ?? 'loading'}</span>
       </h3>
-      <progress data-testid="job-progress-bar" max={1} value={fraction} />
+      <progress
+        data-testid="job-progress-bar"
+        aria-label="epochs done of the current fit (each fold, trial and the final fit start again)"
+        title="epochs done of the current fit"
+        max={1}
+        value={fraction}
+      />
       <p data-testid="job-phase">
         {/* A finished job's last phase ("deciding promotion") would read as still going. */}
         {job ? progressText(finished ? { ...job.progress, phase: job.status } : job.progress, job.status) : ''}
       </p>
       <p data-testid="job-metrics">{metricsText(job?.progress?.metrics)}</p>
       {job && finished && <p data-testid="job-result">{outcome(job)}</p>}
+      {job && finished && job.kind === 'tune' && job.result?.best && (
+        <p>
+          Train with these: paste into Advanced overrides{' '}
+          <code data-testid="job-tuned-overrides">{JSON.stringify(job.result.best.overrides)}</code>
+        </p>
+      )}
       {job?.cancel_requested && !finished && <p>Cancel requested: it stops at its next epoch.</p>}
       {error && (
         <p className="error" data-testid="job-error">
@@ -70,7 +84,15 @@ export function TrainingProgress(props: {
         </p>
       )}
       {!finished && (
-        <button type="button" data-testid="job-cancel" onClick={cancel} disabled={job?.cancel_requested}>
+        <button
+          type="button"
+          data-testid="job-cancel"
+          onClick={() => {
+            setCancelling(true);
+            cancel().finally(() => setCancelling(false));
+          }}
+          disabled={job?.cancel_requested || cancelling}
+        >
           Cancel
         </button>
       )}

@@ -107,7 +107,15 @@ export interface Job {
   finished_at: string | null;
   /** In the job list: the version the job published, if any. */
   version?: number | null;
-  result?: { version?: number; promotion?: { promoted: boolean; reason: string } } | null;
+  result?: {
+    version?: number;
+    promotion?: { promoted: boolean; reason: string };
+    /** A tuning job's outcome. */
+    best?: { values: Record<string, number>; val_accuracy: number; overrides: Record<string, unknown> };
+    trials_run?: number;
+    stopped_by_budget?: boolean;
+    config_file?: string;
+  } | null;
 }
 
 export interface TrainBody {

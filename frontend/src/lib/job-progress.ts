@@ -40,3 +40,14 @@ export function metricsText(metrics: Record<string, number> | null | undefined):
     .map((key) => `${key} ${metrics[key].toFixed(3)}`)
     .join(' · ');
 }
+
+/** "best of 3 trials: val_accuracy 0.943 (layers 2, units 16, ...)" and where its config is. */
+export function tuneOutcome(result: NonNullable<Job['result']>): string {
+  const best = result.best!;
+  const values = Object.entries(best.values)
+    .map(([key, value]) => `${key} ${Number.isInteger(value) ? value : value.toPrecision(3)}`)
+    .join(', ');
+  const budget = result.stopped_by_budget ? ' (stopped by the time budget)' : '';
+  const file = result.config_file ? ` · config written to ${result.config_file}` : '';
+  return `best of ${result.trials_run ?? '?'} trials${budget}: val_accuracy ${best.val_accuracy.toFixed(3)} (${values})${file}`;
+}

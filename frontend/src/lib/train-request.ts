@@ -1,5 +1,5 @@
 // The Train form's fields -> the body of POST /v1/admin/models/{name}/train (or /tune).
-import type { PromoteMode, TrainBody } from './admin-api';
+import type { JobKind, PromoteMode, TrainBody } from './admin-api';
 
 export interface TrainFields {
   /** Registered config name; empty for the model's own. */
@@ -31,15 +31,16 @@ function jsonObject(text: string, field: string): Record<string, unknown> | unde
   return value as Record<string, unknown>;
 }
 
-/** The request body; a FormError says which field is wrong. The epochs field wins over JSON. */
-export function buildTrainBody(fields: TrainFields): TrainBody {
-  const body: TrainBody = { promote: fields.promote };
+/** The request body; a FormError says which field is wrong. The epochs field wins over JSON.
+ * For a tuning job the epochs are each trial's (tuning.epochs) and there is nothing to promote. */
+export function buildTrainBody(fields: TrainFields, kind: JobKind = 'train'): TrainBody {
+  const body: TrainBody = kind === 'train' ? { promote: fields.promote } : {};
   if (fields.config) body.config = fields.config;
   const overrides = { ...jsonObject(fields.overrides, 'overrides') };
   if (fields.epochs.trim()) {
     const epochs = Number(fields.epochs);
     if (!Number.isInteger(epochs) || epochs < 1) throw new FormError('epochs: a whole number of at least 1');
-    overrides['training.epochs'] = epochs;
+    overrides[kind === 'train' ? 'training.epochs' : 'tuning.epochs'] = epochs;
   }
   if (Object.keys(overrides).length) body.overrides = overrides;
   const dataset = jsonObject(fields.dataset, 'dataset');

@@ -52,7 +52,7 @@ function useRegistry(api: AdminApi | null) {
     };
   }, [api, tick]);
   const reload = useCallback(() => setTick((t) => t + 1), []);
-  return { models, configs, error, loaded, reload };
+  return { models, configs, error, loaded, reload, tick };
 }
 
 type Message = { text: string; outcome: 'ok' | 'refused' | 'error' };
@@ -99,6 +99,7 @@ export function ModelsPage(props: { route: string }) {
           registered={registry.models.find((m) => m.name === model)}
           configs={configsFor(model, registry.configs)}
           openVersion={route.version}
+          reloads={registry.tick}
           onChanged={registry.reload}
         />
       )}
@@ -112,11 +113,13 @@ interface SectionProps {
   registered: RegistryModel | undefined;
   configs: string[];
   openVersion: number | null;
+  /** Counts the page's Refresh clicks: the jobs and history reload with the registry. */
+  reloads: number;
   onChanged: () => void;
 }
 
 /** One model: its versions, the open version's report, training, jobs and history. */
-function ModelSection({ api, name, registered, configs, openVersion, onChanged }: SectionProps) {
+function ModelSection({ api, name, registered, configs, openVersion, reloads, onChanged }: SectionProps) {
   const [jobId, setJobId] = useState<string | null>(null);
   const [jobs, setJobs] = useState<Job[]>([]);
   const [events, setEvents] = useState<ModelEvent[]>([]);
@@ -144,7 +147,7 @@ function ModelSection({ api, name, registered, configs, openVersion, onChanged }
     return () => {
       cancelled = true;
     };
-  }, [api, name, tick]);
+  }, [api, name, tick, reloads]);
 
   const act = (run: () => Promise<Message>) => {
     setBusy(true);

@@ -27,6 +27,11 @@ JOB_TASKS: Final = {"train": TASK_TRAIN, "tune": TASK_TUNE}
 # A job id (idempotency key) from a client: also a Celery task id and a path-free name.
 JOB_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
 
+# A training job past its last cancellation point: its version is being (or has been) published.
+PHASE_PUBLISHING: Final = "publishing"
+PHASE_DECIDING: Final = "deciding promotion"
+UNCANCELLABLE_PHASES: Final = (PHASE_PUBLISHING, PHASE_DECIDING)
+
 TRAINING_QUEUE: Final = "pose-trainer"  # long jobs
 CONTROL_QUEUE: Final = "pose-trainer-control"  # quick answers, never behind a training run
 # The error class name a worker raises for a request that can never succeed (-> HTTP 400).

@@ -222,11 +222,11 @@ def run_cancel(args: argparse.Namespace, settings: TrainerSettings) -> dict[str,
     from pose_trainer.celery_app import get_app
 
     with connect_db(settings) as conn:
-        status = jobs.request_cancel(conn, args.job_id)
-    if status is None:
-        raise CliError(f"unknown job {args.job_id!r}")
-    if status in jobs.FINISHED and status != "cancelled":
-        raise CliError(f"job {args.job_id} has {status} already; nothing to cancel")
+        status, taken = jobs.request_cancel(conn, args.job_id)
+        if status is None:
+            raise CliError(f"unknown job {args.job_id!r}")
+        if not taken:
+            raise CliError(jobs.cancel_refusal(args.job_id, status))
     get_app().control.revoke(args.job_id)
     return {"job_id": args.job_id, "status": status, "cancel_requested": True}
 

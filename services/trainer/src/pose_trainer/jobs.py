@@ -17,8 +17,13 @@ import psycopg
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
+from pose_common.job_cancel import cancel_refusal, request_cancel
+
 JobKind = Literal["train", "tune", "evaluate"]
 FINISHED = ("succeeded", "failed", "cancelled")
+
+
+__all__ = ["FINISHED", "Job", "JobCancelled", "cancel_refusal", "request_cancel"]
 
 
 class JobCancelled(Exception):
@@ -109,33 +114,6 @@ def cancel_requested(conn: psycopg.Connection, job_id: str) -> bool:
         "SELECT cancel_requested FROM training_jobs WHERE id = %s", (job_id,)
     ).fetchone()
     return bool(row and row[0])
-
-
-def request_cancel(conn: psycopg.Connection, job_id: str) -> str | None:
-    """Ask a job to stop; a queued one is cancelled at once. Returns its status (None: unknown).
-
-    A finished job is left as it is (its status, one of FINISHED, tells the caller so).
-    """
-    row = conn.execute(
-        "UPDATE training_jobs SET cancel_requested = true, updated_at = now(),"
-        " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,"
-        " finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END"
-        " WHERE id = %s AND status IN ('queued', 'running') RETURNING status",
-        (job_id,),
-    ).fetchone()
-    if row is None:
-        job = get_job(conn, job_id)
-        return None if job is None else job.status
-    return str(row[0])
-
-
-def requeue_job(conn: psycopg.Connection, job_id: str) -> None:
-    """Hand a running job back to the queue (its worker is stopping; it will run again)."""
-    conn.execute(
-        "UPDATE training_jobs SET status = 'queued', updated_at = now() WHERE id = %s"
-        " AND status = 'running'",
-        (job_id,),
-    )
 
 
 def finish_job(

@@ -23,6 +23,7 @@ from typing import Any, Literal
 import psycopg
 
 from pose_common import model_catalog as catalog
+from pose_common.trainer_contract import PHASE_DECIDING, PHASE_PUBLISHING
 from pose_ml.datasets.checks import DatasetError, check_dataset, with_dataset_overrides
 from pose_ml.datasets.store import latest_received, load_dataset
 from pose_ml.experiments import ConfigError, ExperimentConfig, load_config
@@ -195,7 +196,7 @@ def _train(
         until = latest_received(conn, config.dataset)
         dataset = load_dataset(conn, config.dataset)
         outcome = train_experiment(config, dataset, reporter=reporter)
-        reporter.update(phase="publishing", force=True)
+        reporter.update(phase=PHASE_PUBLISHING, force=True)
         parent = catalog.resolve_alias(root, config.model, catalog.PRODUCTION)
         version = publish_outcome(
             outcome,
@@ -218,7 +219,7 @@ def _train(
         )
         trainer_metrics.EVALUATION_ACCURACY.labels(config.model).set(outcome.metrics["accuracy"])
     reporter.cancellable = False
-    reporter.update(phase="deciding promotion", version=version, force=True)
+    reporter.update(phase=PHASE_DECIDING, version=version, force=True)
     decision = decision_of_job(conn, job.id) or _promote(
         settings,
         model=config.model,

@@ -21,7 +21,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from pydantic import BaseModel, ConfigDict, Field
 
-from pose_common import model_catalog, registry_listing, trainer_contract
+from pose_common import job_cancel, model_catalog, registry_listing, trainer_contract
 from pose_ingest.deps import AdminDep, SettingsDep, StateDep
 from pose_ingest.settings import IngestSettings
 from pose_ml.datasets.checks import DatasetError, check_dataset, with_dataset_overrides
@@ -321,29 +321,17 @@ def get_job(job_id: str, state: StateDep) -> dict[str, Any]:
 def cancel_job(job_id: str, request: Request, state: StateDep, settings: SettingsDep) -> dict:
     """Stop a job: a queued one never starts, a running one stops at its next epoch.
 
-    409 for a job that has finished already (its row is left as it is).
+    409 for a job that has finished already or is publishing its version (its row is left as
+    it is).
     """
     with state.pool.connection() as conn:
-        row = conn.execute(
-            "UPDATE training_jobs SET cancel_requested = true, updated_at = now(),"
-            " status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,"
-            " finished_at = CASE WHEN status = 'queued' THEN now() ELSE finished_at END"
-            " WHERE id = %s AND status IN ('queued', 'running') RETURNING status",
-            (job_id,),
-        ).fetchone()
-        finished = None
-        if row is None:
-            finished = conn.execute(
-                "SELECT status FROM training_jobs WHERE id = %s", (job_id,)
-            ).fetchone()
-    if finished is not None:
-        raise HTTPException(
-            status.HTTP_409_CONFLICT, f"job {job_id!r} has {finished[0]} already; nothing to cancel"
-        )
-    if row is None:
+        found, taken = job_cancel.request_cancel(conn, job_id)
+    if found is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"unknown job {job_id[:128]!r}")
+    if not taken:
+        raise HTTPException(status.HTTP_409_CONFLICT, job_cancel.cancel_refusal(job_id, found))
     celery_client(request, settings).control.revoke(job_id)
-    return {"job_id": job_id, "status": row[0], "cancel_requested": True}
+    return {"job_id": job_id, "status": found, "cancel_requested": True}
 
 
 @router.post("/models/{name}/promote")

@@ -41,12 +41,3 @@ def cancel_refusal(job_id: str, status: str) -> str:
         ended = "been cancelled" if status == "cancelled" else status
         return f"job {job_id} has already {ended}; nothing to cancel"
     return f"job {job_id} is publishing its version: too late to cancel (it finishes as it is)"
-
-
-def requeue_job(conn: psycopg.Connection, job_id: str) -> None:
-    """Hand a running job back to the queue (its worker is stopping; it will run again)."""
-    conn.execute(
-        "UPDATE training_jobs SET status = 'queued', updated_at = now() WHERE id = %s"
-        " AND status = 'running'",
-        (job_id,),
-    )

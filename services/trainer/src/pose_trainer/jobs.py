@@ -116,6 +116,15 @@ def cancel_requested(conn: psycopg.Connection, job_id: str) -> bool:
     return bool(row and row[0])
 
 
+def requeue_job(conn: psycopg.Connection, job_id: str) -> None:
+    """Hand a running job back to the queue (its worker is stopping; it will run again)."""
+    conn.execute(
+        "UPDATE training_jobs SET status = 'queued', updated_at = now() WHERE id = %s"
+        " AND status = 'running'",
+        (job_id,),
+    )
+
+
 def finish_job(
     conn: psycopg.Connection,
     job_id: str,

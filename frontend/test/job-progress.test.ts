@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { isFinished, metricsText, progressFraction, progressText, tuneOutcome } from '../src/lib/job-progress';
+import {
+  isFinished,
+  metricsText,
+  progressFraction,
+  progressText,
+  timeLeft,
+  timeLeftText,
+  tuneOutcome,
+} from '../src/lib/job-progress';
 
 describe('job progress', () => {
   it('fills the bar by epochs of the current fit', () => {
@@ -7,6 +15,28 @@ describe('job progress', () => {
     expect(progressFraction({ status: 'queued', progress: {} })).toBe(0);
     expect(progressFraction({ status: 'running', progress: { epoch: 20, epochs: 15 } })).toBe(1);
     expect(progressFraction({ status: 'succeeded', progress: { phase: 'deciding promotion' } })).toBe(1);
+  });
+
+  it("fills the bar with the whole job's fraction when the trainer reports it", () => {
+    const progress = { fold: 2, folds: 5, epoch: 15, epochs: 15, fraction: 0.3333 };
+    expect(progressFraction({ status: 'running', progress })).toBeCloseTo(0.3333);
+    expect(progressFraction({ status: 'running', progress: { fraction: 1.2 } })).toBe(1);
+    expect(progressFraction({ status: 'succeeded', progress: { fraction: 0.99 } })).toBe(1);
+  });
+
+  it('says how much of the job is done and how long it should still take', () => {
+    expect(timeLeftText({ status: 'running', progress: { fraction: 0.42, eta_s: 185 } })).toBe(
+      '42% · about 3 min left',
+    );
+    expect(timeLeftText({ status: 'running', progress: { fraction: 0.99 } })).toBe('99%');
+    expect(timeLeftText({ status: 'running', progress: { epoch: 3, epochs: 9 } })).toBe('');
+    expect(timeLeftText({ status: 'succeeded', progress: { fraction: 0.99, eta_s: 2 } })).toBe('');
+    expect([timeLeft(40.4), timeLeft(185), timeLeft(3900), timeLeft(-1)]).toEqual([
+      'about 40 s left',
+      'about 3 min left',
+      'about 1 h 5 min left',
+      'about 0 s left',
+    ]);
   });
 
   it('says where the job is, with only the parts it reports', () => {

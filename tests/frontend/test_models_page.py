@@ -35,8 +35,14 @@ QUICK = {
     "evaluation.cross_validation": None,
 }
 # The first version trains long enough (smaller batches, more epochs) for a poll every second to
-# see its bar part-way on a fast machine too.
-FIRST = {**QUICK, "training.batch_size": 16}
+# see its bar part-way on a fast machine too, and cross-validates on two folds: three fits, over
+# which the bar of the whole job must keep moving forward.
+FIRST = {
+    **QUICK,
+    "training.batch_size": 16,
+    "evaluation.cross_validation": "group_kfold",
+    "evaluation.folds": 2,
+}
 # Far worse than the first version on the same held-out subject.
 BAD = {
     **QUICK,
@@ -216,14 +222,15 @@ def _refused_request(page: Page) -> None:
 
 
 def _check_report(page: OfflinePage, version: int) -> None:
-    """The version's report: a row per class, no CV (turned off), both plots decoded."""
+    """The version's report: a row per class, its two CV folds, both plots decoded."""
     p = page.page
     p.get_by_test_id(f"version-link-{version}").click()
     p.get_by_test_id("version-report").wait_for(timeout=15_000)
     p.get_by_test_id("per-class-table").wait_for(timeout=15_000)
     for label in ("chair", "cobra", "dog", "tree", "warrior"):
         assert p.get_by_test_id(f"per-class-{label}").count() == 1
-    assert p.get_by_test_id("cv-none").count() == 1
+    assert "Cross-validation (group_kfold)" in _text(p, "cv-summary")
+    assert p.get_by_test_id("cv-folds").locator("tbody tr").count() == 2
     for plot in ("plot-confusion", "plot-learning-curves"):
         image = p.get_by_test_id(plot)
         image.wait_for(timeout=15_000)
@@ -361,6 +368,10 @@ def test_models_page_trains_reports_promotes_and_rolls_back(
         assert "published v1 · promoted" in result, result
         assert any(0 < v < 1 for v in values), f"the bar never moved: {sorted(set(values))}"
         assert values[-1] == 1
+        # One bar for the whole job: each fold's fit carries it on, none starts it again.
+        assert values == sorted(values), f"the bar went back: {values}"
+        assert any(0.4 < v < 0.9 for v in values), f"no later fit seen: {sorted(set(values))}"
+        assert _text(p, "job-time-left") == "", "a finished job has no time left"
         wait_until(lambda: _production(p) == "v1", timeout=15, what="production v1")
         assert p.get_by_test_id("version-row-1").get_by_test_id("alias-production").count() == 1
         assert float(_text(p, "version-accuracy-1")) > 0.4

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from pose_trainer.progress_display import BarDisplay, LineDisplay, progress_display
+from pose_trainer.progress_display import BarDisplay, LineDisplay, progress_display, time_left
 
 PROGRESS = {
     "phase": "training",
@@ -21,19 +21,29 @@ class Terminal(io.StringIO):
         return True
 
 
-def test_the_bar_shows_where_the_job_is_and_its_epoch_metrics() -> None:
+def test_the_bar_fills_with_the_whole_job_and_shows_where_it_is_and_the_time_left() -> None:
     out = Terminal()
     display = BarDisplay(out, ncols=200)
-    display.show(PROGRESS)
+    display.show({**PROGRESS, "fraction": 0.42, "eta_s": 185})
     line = out.getvalue().rsplit("\r", 1)[-1]
-    assert display.bar.total == 25 and display.bar.n == 7
-    assert "training, fold 2/5" in line and "7/25" in line
+    assert display.bar.n == 42.0
+    assert "training, fold 2/5, epoch 7/25" in line and " 42%" in line
     assert "held_out_accuracy=0.84" in line and "loss=0.41" in line
     assert "held_out_loss" not in line
-    # A new phase starts its own count of epochs.
-    display.show({"phase": "deciding promotion"})
-    assert display.bar.n == 0 and "deciding promotion" in out.getvalue().rsplit("\r", 1)[-1]
+    assert "job 42%, about 3 min left" in line
+    # A job that does not report its fraction fills the bar with the current fit's epochs.
+    display.show(PROGRESS)
+    assert display.bar.n == 28.0 and "left" not in out.getvalue().rsplit("\r", 1)[-1]
+    display.show({"phase": "deciding promotion", "fraction": 0.99})
+    assert display.bar.n == 99.0 and "deciding promotion" in out.getvalue().rsplit("\r", 1)[-1]
     display.close()
+
+
+def test_time_left_reads_in_seconds_minutes_or_hours() -> None:
+    assert time_left(40.4) == "about 40 s left"
+    assert time_left(185) == "about 3 min left"
+    assert time_left(3900) == "about 1 h 5 min left"
+    assert time_left(-3) == "about 0 s left"
 
 
 def test_a_log_gets_one_line_per_new_epoch_or_phase_and_no_carriage_returns() -> None:
@@ -42,7 +52,7 @@ def test_a_log_gets_one_line_per_new_epoch_or_phase_and_no_carriage_returns() ->
     display.show({"phase": "queued"})
     display.show({"phase": "cross-validation", "fold": 1, "folds": 5})
     for epoch in (1, 1, 2):  # the same epoch polled twice is printed once
-        display.show({**PROGRESS, "epoch": epoch, "epochs": 2})
+        display.show({**PROGRESS, "epoch": epoch, "epochs": 2, "fraction": epoch / 4})
     # The phase after the fit still carries its last epoch: not printed again.
     display.show({**PROGRESS, "epoch": 2, "epochs": 2, "phase": "deciding promotion"})
     display.close()
@@ -50,8 +60,8 @@ def test_a_log_gets_one_line_per_new_epoch_or_phase_and_no_carriage_returns() ->
     assert out.getvalue().splitlines() == [
         "queued",
         "cross-validation, fold 1/5",
-        "training, fold 2/5: epoch 1/2 loss=0.41 accuracy=0.9 held_out_accuracy=0.84",
-        "training, fold 2/5: epoch 2/2 loss=0.41 accuracy=0.9 held_out_accuracy=0.84",
+        "training, fold 2/5: epoch 1/2 loss=0.41 accuracy=0.9 held_out_accuracy=0.84 (job 25%)",
+        "training, fold 2/5: epoch 2/2 loss=0.41 accuracy=0.9 held_out_accuracy=0.84 (job 50%)",
         "deciding promotion, fold 2/5",
     ]
 

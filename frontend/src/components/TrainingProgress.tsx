@@ -1,7 +1,14 @@
 import { useEffect, useState } from 'react';
 import { type AdminApi, errorMessage, type Job } from '../lib/admin-api';
 import { pollJob } from '../lib/job-poller';
-import { isFinished, metricsText, progressFraction, progressText, tuneOutcome } from '../lib/job-progress';
+import {
+  isFinished,
+  metricsText,
+  progressFraction,
+  progressText,
+  timeLeftText,
+  tuneOutcome,
+} from '../lib/job-progress';
 
 /** The job's row, polled every second until it has finished. */
 function useJob(api: AdminApi, jobId: string, onJob: (job: Job) => void, onFinished: (job: Job) => void) {
@@ -35,7 +42,7 @@ function outcome(job: Job): string {
   return [version ? `published v${version}` : 'succeeded', promoted].filter(Boolean).join(' · ');
 }
 
-/** Live progress of one job: bar over epochs, where it is, its latest metrics, Cancel. */
+/** Live progress of one job: bar of the whole job, time left, where it is, its latest metrics, Cancel. */
 export function TrainingProgress(props: {
   api: AdminApi;
   jobId: string;
@@ -60,11 +67,12 @@ export function TrainingProgress(props: {
       </h3>
       <progress
         data-testid="job-progress-bar"
-        aria-label="epochs done of the current fit (each fold, trial and the final fit start again)"
-        title="epochs done of the current fit"
+        aria-label="how far the whole job is (every fold, trial and the final fit)"
+        title="how far the whole job is"
         max={1}
         value={fraction}
-      />
+      />{' '}
+      <span data-testid="job-time-left">{job ? timeLeftText(job) : ''}</span>
       <p data-testid="job-phase">
         {/* A finished job's last phase ("deciding promotion") would read as still going. */}
         {job ? progressText(finished ? { ...job.progress, phase: job.status } : job.progress, job.status) : ''}

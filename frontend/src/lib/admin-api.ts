@@ -91,6 +91,9 @@ export interface JobProgress {
   trial?: number | null;
   trials?: number | null;
   metrics?: Record<string, number>;
+  /** How far the whole job is, 0..1, and the seconds it should still take. */
+  fraction?: number;
+  eta_s?: number;
   [key: string]: unknown;
 }
 

@@ -9,7 +9,7 @@ train_experiment() reads top to bottom:
    computed by the one shared feature code, members trained, then assembled with mirror
    averaging and the k-NN head into the single served model;
 5. metrics, confusion matrix and learning curves on the held-out split.
-Progress (phase, fold, member, epoch, metrics) goes to the reporter at every epoch, which
+Progress (phase, fit of fits, fold, epoch, metrics) goes to the reporter at every epoch, which
 also raises when the job is cancelled or the worker shuts down.
 """
 
@@ -405,13 +405,12 @@ def cross_validate(
 ) -> dict[str, Any]:
     """Train and test once per fold of whole groups; per-fold metrics and their summary."""
     kind = config.evaluation.cross_validation or "logo"
-    splits = cross_validation(
-        dataset.groups, kind=kind, folds=config.evaluation.folds, seed=config.training.seed
-    )
+    splits = fold_splits(config, dataset)
     folds: dict[str, dict[str, Any]] = {}
     for number, split in enumerate(splits, start=1):
         reporter.update(
             phase="cross-validation",
+            fit=number,
             fold=number,
             folds=len(splits),
             fold_name=split.name,
@@ -423,7 +422,7 @@ def cross_validate(
             labels=labels,
             spec=spec,
             reporter=reporter,
-            context={"fold": number, "folds": len(splits)},
+            context={"fold": number, "folds": len(splits), "fit": number},
         )
         folds[split.name] = {
             **evaluate_model(
@@ -442,6 +441,16 @@ def cross_validate(
         summary["folds"][name]["per_class"] = fold["per_class"]
         summary["folds"][name]["test_groups"] = fold["test_groups"]
     return {"kind": kind, **summary}
+
+
+def fold_splits(config: ExperimentConfig, dataset: Dataset) -> list[Split]:
+    """The cross-validation folds of the config over the dataset's groups."""
+    return cross_validation(
+        dataset.groups,
+        kind=config.evaluation.cross_validation or "logo",
+        folds=config.evaluation.folds,
+        seed=config.training.seed,
+    )
 
 
 def evaluation_holdout(config: ExperimentConfig, dataset: Dataset) -> Split:
@@ -482,12 +491,21 @@ def train_experiment(
     spec = spec_for(config)
     holdout = evaluation_holdout(config, dataset)
     cv = None
+    # One fit per fold and the final one: the shares of the job's progress (pose_trainer.progress).
+    folds = len(fold_splits(config, dataset)) if config.evaluation.cross_validation else 0
+    reporter.update(fits=folds + 1)
     if config.evaluation.cross_validation:
         cv = cross_validate(config, dataset, labels=labels, spec=spec, reporter=reporter)
     train, held_out = dataset.select(holdout.train), dataset.select(holdout.test)
-    reporter.update(phase="training", fold=None, folds=None, force=True)
+    reporter.update(phase="training", fit=folds + 1, fold=None, folds=None, force=True)
     model, history = fit_classifier(
-        config, train, labels=labels, spec=spec, reporter=reporter, held_out=held_out
+        config,
+        train,
+        labels=labels,
+        spec=spec,
+        reporter=reporter,
+        context={"fit": folds + 1},
+        held_out=held_out,
     )
     reporter.update(phase="evaluating", force=True)
     metrics = evaluate_model(model, held_out, labels=labels, spec=spec, window=input_window(config))

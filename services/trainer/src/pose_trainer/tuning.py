@@ -75,7 +75,11 @@ class BudgetedSearch(keras_tuner.RandomSearch):
     def on_trial_begin(self, trial: Any) -> None:
         super().on_trial_begin(trial)
         self.reporter.update(
-            phase="tuning", trial=len(self.oracle.trials), trials=self.oracle.max_trials, force=True
+            phase="tuning",
+            trial=len(self.oracle.trials),
+            trials=self.oracle.max_trials,
+            budget_s=self.budget_s,
+            force=True,
         )
 
     def on_trial_end(self, trial: Any) -> None:

@@ -131,3 +131,65 @@ def test_a_retraining_whose_send_failed_is_sent_again_at_the_next_check(
     assert second["queued"] is False and second["resent"] is True and "error" not in second
     sent = [json.loads(m)["headers"]["id"] for m in redis_client.lrange(queue, 0, -1)]
     assert "retrain-rt-rt-after-v0" in sent
+
+
+def _end(database_url: str, job_id: str, status: str, *, ago_s: float) -> None:
+    """Finish a job as a worker would have, `ago_s` seconds ago."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE training_jobs SET status = %s, error = 'worker ran out of memory',"
+            " finished_at = now() - make_interval(secs => %s) WHERE id = %s",
+            (status, ago_s, job_id),
+        )
+
+
+def test_a_failed_retraining_is_tried_again_after_a_while_then_given_up(
+    trainer_settings: TrainerSettings,
+    database_url: str,
+    config_dir: Path,
+    redis_client: redis.Redis,
+) -> None:
+    (config_dir / "rt.yaml").write_text(
+        yaml.safe_dump(
+            {**CONFIG, "retrain": {**CONFIG["retrain"], "retry_after_s": 600, "max_attempts": 3}}
+        )
+    )
+    base = "retrain-rt-rt-after-v0"
+    assert queue_due_retraining(settings=trainer_settings)["checked"]["rt"]["job_id"] == base
+    _end(database_url, base, "failed", ago_s=60)
+    waiting = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert waiting["job_id"] == base and waiting["failed_attempts"] == 1
+    assert 530 <= waiting["retry_in_s"] <= 540 and "queued" not in waiting
+
+    _end(database_url, base, "failed", ago_s=601)  # the wait is over: a second job
+    second = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert second["job_id"] == f"{base}-try2" and second["queued"] is True
+    assert job_row(database_url, f"{base}-try2")["status"] == "queued"
+    queue = celery_prefix(trainer_settings.key_prefix) + trainer_settings.trainer_queue
+    sent = [json.loads(m)["headers"]["id"] for m in redis_client.lrange(queue, 0, -1)]
+    assert f"{base}-try2" in sent
+    # While it is queued or running, nothing new is made.
+    again = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert again["job_id"] == f"{base}-try2" and again["queued"] is False
+
+    _end(database_url, f"{base}-try2", "failed", ago_s=601)
+    third = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert third["job_id"] == f"{base}-try3" and third["queued"] is True
+    _end(database_url, f"{base}-try3", "failed", ago_s=601)
+    given_up = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert given_up["failed_attempts"] == 3 and "retrain.max_attempts 3" in given_up["gave_up"]
+    assert job_row(database_url, f"{base}-try4") is None
+
+
+def test_a_cancelled_retraining_is_not_tried_again_for_that_version(
+    trainer_settings: TrainerSettings, database_url: str, config_dir: Path
+) -> None:
+    (config_dir / "rt.yaml").write_text(
+        yaml.safe_dump({**CONFIG, "retrain": {**CONFIG["retrain"], "retry_after_s": 0}})
+    )
+    base = "retrain-rt-rt-after-v0"
+    queue_due_retraining(settings=trainer_settings)
+    _end(database_url, base, "cancelled", ago_s=10)
+    later = queue_due_retraining(settings=trainer_settings)["checked"]["rt"]
+    assert later["job_id"] == base and later["queued"] is False and "retry_in_s" not in later
+    assert job_row(database_url, f"{base}-try2") is None

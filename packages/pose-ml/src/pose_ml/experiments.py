@@ -139,6 +139,12 @@ class TuningOptions(_Strict):
 class RetrainOptions(_Strict):
     enabled: bool = False
     min_new_frames: int = Field(default=500, ge=1)
+    retry_after_s: float = Field(
+        default=3600.0, ge=0.0, description="Wait after a failed scheduled retraining."
+    )
+    max_attempts: int = Field(
+        default=3, ge=1, le=100, description="Scheduled retrainings per version, failures included."
+    )
 
 
 class ExperimentConfig(_Strict):

@@ -237,3 +237,44 @@ def test_a_job_whose_task_cannot_be_sent_fails_with_503_instead_of_waiting_forev
     assert "cannot reach the trainer queue" in response.json()["detail"]
     row = job_row(database_url, "train-yoga-unsent")
     assert row["status"] == "failed" and row["error"].startswith("could not be queued")
+
+
+def test_jobs_and_events_are_listed_a_page_at_a_time_to_the_start(
+    api: TestClient, database_url: str
+) -> None:
+    from pose_trainer import jobs, registry
+
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        for number in range(5):  # oldest first, each its own transaction: distinct times
+            jobs.create_job(conn, job_id=f"page-{number}", kind="train", model="pager", request={})
+        conn.execute("UPDATE training_jobs SET status = 'failed' WHERE id IN ('page-1', 'page-3')")
+        for number in range(5):
+            registry.record_event(conn, model="pager", version=number, event="published")
+
+    def page(path: str) -> dict:
+        answer = api.get(path, headers=ADMIN)
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+    seen, cursor = [], None
+    while True:
+        body = page("/v1/admin/jobs?model=pager&limit=2" + (f"&before={cursor}" if cursor else ""))
+        seen.append([job["id"] for job in body["jobs"]])
+        cursor = body["next"]
+        if cursor is None:
+            break
+    assert seen == [["page-4", "page-3"], ["page-2", "page-1"], ["page-0"]]
+    failed = page("/v1/admin/jobs?model=pager&status=failed")
+    assert [j["id"] for j in failed["jobs"]] == ["page-3", "page-1"] and failed["next"] is None
+    older = page("/v1/admin/jobs?model=pager&status=failed&before=page-3")
+    assert [j["id"] for j in older["jobs"]] == ["page-1"]
+
+    unknown = api.get("/v1/admin/jobs?before=no-such-job", headers=ADMIN)
+    assert unknown.status_code == 404 and "no job 'no-such-job'" in unknown.json()["detail"]
+    bad = api.get("/v1/admin/jobs?status=exploded", headers=ADMIN)
+    assert bad.status_code == 422 and "status" in bad.text
+
+    first = page("/v1/admin/models/pager/events?limit=3")
+    assert [e["version"] for e in first["events"]] == [4, 3, 2]
+    rest = page(f"/v1/admin/models/pager/events?limit=3&before={first['next']}")
+    assert [e["version"] for e in rest["events"]] == [1, 0] and rest["next"] is None

@@ -166,8 +166,15 @@ def test_train_locally_with_a_progress_bar_then_evaluate_promote_rollback_export
     assert [v["version"] for v in yoga["versions"]] == [2, 1]
     assert yoga["versions"][1]["job_id"] == result["job_id"]
     assert yoga["versions"][1]["config"] == "yoga" and "warrior" in yoga["versions"][1]["labels"]
-    latest = json.loads(posestream(cli_env, "jobs", "--limit", "1").stdout)["jobs"]
+    page = json.loads(posestream(cli_env, "jobs", "--limit", "1").stdout)
+    latest = page["jobs"]
     assert len(latest) == 1 and latest[0]["version"] == 2 and latest[0]["finished_at"]
+    older = json.loads(posestream(cli_env, "jobs", "--before", page["next"]).stdout)["jobs"]
+    assert latest[0]["id"] not in [j["id"] for j in older] and older[0]["version"] == 1
+    done = json.loads(posestream(cli_env, "jobs", "--status", "succeeded").stdout)["jobs"]
+    assert {j["status"] for j in done} == {"succeeded"}
+    unknown = posestream(cli_env, "jobs", "--before", "no-such-job")
+    assert unknown.returncode == 2 and "--before: no job 'no-such-job'" in unknown.stderr
     no_jobs = posestream(cli_env, "jobs", "--limit", "0")
     assert no_jobs.returncode == 2 and "limit must be between 1 and 200" in no_jobs.stderr
 

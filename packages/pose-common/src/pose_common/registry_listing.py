@@ -1,7 +1,9 @@
-"""What the admin API and the CLI list: model versions with their registry rows, recent jobs.
+"""What the admin API and the CLI list: model versions with their registry rows, jobs, events.
 
 One reading for both, so `posestream models` / `posestream jobs` print what
 GET /v1/admin/models and GET /v1/admin/jobs answer (no TensorFlow: manifests and rows only).
+Jobs and events come a page at a time, newest first; a page's `next` is the cursor for the one
+after it (`before=<that>`), None on the last page, so a long history is read to its start.
 """
 
 from __future__ import annotations
@@ -15,6 +17,12 @@ from psycopg.rows import dict_row
 from pose_common import model_catalog
 
 MAX_JOBS = 200
+MAX_EVENTS = 500
+JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+class UnknownCursor(LookupError):
+    """A `before` cursor that names no job of the listing (a typo, or a deleted row)."""
 
 
 def list_models(conn: psycopg.Connection, root: Path) -> list[dict[str, Any]]:
@@ -44,17 +52,68 @@ def list_models(conn: psycopg.Connection, root: Path) -> list[dict[str, Any]]:
 
 
 def list_jobs(
-    conn: psycopg.Connection, *, model: str | None = None, limit: int = 20
+    conn: psycopg.Connection,
+    *,
+    model: str | None = None,
+    limit: int = 20,
+    status: str | None = None,
+    before: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Recent jobs, newest first (optionally of one model), at most `limit` (1..MAX_JOBS)."""
+    """Recent jobs, newest first (optionally of one model, in one status), at most `limit`
+    (1..MAX_JOBS), all created before the job `before` when given."""
+    return job_page(conn, model=model, limit=limit, status=status, before=before)["jobs"]
+
+
+def job_page(
+    conn: psycopg.Connection,
+    *,
+    model: str | None = None,
+    limit: int = 20,
+    status: str | None = None,
+    before: str | None = None,
+) -> dict[str, Any]:
+    """{"jobs": [...], "next": the id to pass as `before` for the next page, or None}."""
     if not 1 <= limit <= MAX_JOBS:
         raise ValueError(f"limit must be between 1 and {MAX_JOBS}, got {limit}")
+    if status is not None and status not in JOB_STATUSES:
+        raise ValueError(f"status must be one of {', '.join(JOB_STATUSES)}; got {status!r}")
+    params = {"model": model, "status": status, "before": before, "limit": limit + 1}
+    if before is not None:
+        row = conn.execute("SELECT 1 FROM training_jobs WHERE id = %s", (before,)).fetchone()
+        if row is None:
+            raise UnknownCursor(f"no job {before[:140]!r} to list the jobs before")
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(
             "SELECT id, kind, model, status, progress, error, cancel_requested, created_at,"
             " started_at, finished_at, result->'version' AS version FROM training_jobs"
-            " WHERE %(model)s::text IS NULL OR model = %(model)s"
-            " ORDER BY created_at DESC LIMIT %(limit)s",
-            {"model": model, "limit": limit},
+            " WHERE (%(model)s::text IS NULL OR model = %(model)s)"
+            " AND (%(status)s::text IS NULL OR status = %(status)s)"
+            " AND (%(before)s::text IS NULL OR (created_at, id) <"
+            "      (SELECT created_at, id FROM training_jobs WHERE id = %(before)s))"
+            " ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
+            params,
         )
-        return cur.fetchall()
+        rows = cur.fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"jobs": rows, "next": rows[-1]["id"] if more else None}
+
+
+def event_page(
+    conn: psycopg.Connection, model: str, *, limit: int = 50, before: int | None = None
+) -> dict[str, Any]:
+    """A model's publications, promotions, refusals and roll backs, newest first:
+    {"events": [...], "next": the id to pass as `before` for older ones, or None}."""
+    if not 1 <= limit <= MAX_EVENTS:
+        raise ValueError(f"limit must be between 1 and {MAX_EVENTS}, got {limit}")
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            "SELECT id, version, event, alias, actor, detail, created_at FROM model_events"
+            " WHERE model = %(model)s AND (%(before)s::bigint IS NULL OR id < %(before)s)"
+            " ORDER BY id DESC LIMIT %(limit)s",
+            {"model": model, "before": before, "limit": limit + 1},
+        )
+        rows = cur.fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"events": rows, "next": rows[-1]["id"] if more else None}

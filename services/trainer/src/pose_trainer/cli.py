@@ -9,7 +9,8 @@
     posestream promote MODEL VERSION [--force]
     posestream rollback MODEL [--to VERSION]
     posestream export CONFIG --out FILE.csv|FILE.json
-    posestream models | jobs [--model M] [--limit N] | configs | cancel JOB
+    posestream models | jobs [--model M] [--status S] [--limit N] [--before JOB]
+    posestream configs | cancel JOB
     posestream seed-defaults | build-defaults
 
 train and tune queue a job for the trainer workers and follow it with a progress bar (one
@@ -31,6 +32,7 @@ from typing import Any
 
 import yaml
 
+from pose_common.registry_listing import JOB_STATUSES
 from pose_trainer.errors import BadRequest
 from pose_trainer.settings import TrainerSettings, get_settings
 
@@ -136,6 +138,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("jobs", help="recent jobs, newest first")
     p.add_argument("--model", help="only this model's")
     p.add_argument("--limit", type=int, default=20, help="at most this many (1-200, default 20)")
+    p.add_argument("--status", choices=JOB_STATUSES, help="only jobs in this status")
+    p.add_argument(
+        "--before", metavar="JOB", help="only jobs older than this one (a page's 'next')"
+    )
     sub.add_parser("configs", help="registered experiment configs")
     p = sub.add_parser("cancel", help="cancel a queued or running job")
     p.add_argument("job_id")

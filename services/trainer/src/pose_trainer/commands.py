@@ -195,7 +195,11 @@ def run_jobs(args: argparse.Namespace, settings: TrainerSettings) -> dict[str, A
 
     try:
         with connect_db(settings) as conn:
-            return {"jobs": registry_listing.list_jobs(conn, model=args.model, limit=args.limit)}
+            return registry_listing.job_page(
+                conn, model=args.model, limit=args.limit, status=args.status, before=args.before
+            )
+    except registry_listing.UnknownCursor as exc:
+        raise CliError(f"--before: {exc}") from None
     except ValueError as exc:
         raise CliError(f"--limit: {exc}") from None
 

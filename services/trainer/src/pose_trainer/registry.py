@@ -104,16 +104,6 @@ def record_event(
     )
 
 
-def list_events(conn: psycopg.Connection, model: str, *, limit: int = 50) -> list[dict[str, Any]]:
-    with conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "SELECT version, event, alias, actor, detail, created_at FROM model_events"
-            " WHERE model = %s ORDER BY id DESC LIMIT %s",
-            (model, limit),
-        )
-        return cur.fetchall()
-
-
 def production_history(conn: psycopg.Connection, model: str) -> list[int]:
     """Versions that production pointed at, oldest first (consecutive repeats collapsed)."""
     rows = conn.execute(

@@ -177,16 +177,16 @@ def version_file(name: str, version: int, filename: str, settings: SettingsDep) 
 
 @router.get("/models/{name}/events")
 def model_events(
-    name: str, state: StateDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    name: str,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=registry_listing.MAX_EVENTS)] = 50,
+    before: Annotated[int | None, Query(ge=1, description="`next` of the page before")] = None,
 ) -> dict[str, Any]:
-    """Publications, promotions, refusals and roll backs of a model, newest first."""
-    with state.pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
-        cur.execute(
-            "SELECT version, event, alias, actor, detail, created_at FROM model_events"
-            " WHERE model = %s ORDER BY id DESC LIMIT %s",
-            (name, limit),
-        )
-        return {"model": name, "events": cur.fetchall()}
+    """Publications, promotions, refusals and roll backs of a model, newest first, a page at a
+    time: pass the answer's `next` as `before` for older ones (None: there are none)."""
+    with state.pool.connection() as conn:
+        page = registry_listing.event_page(conn, name, limit=limit, before=before)
+    return {"model": name, **page}
 
 
 def _queue_job(
@@ -300,10 +300,23 @@ def list_jobs(
     state: StateDep,
     model: str | None = None,
     limit: Annotated[int, Query(ge=1, le=registry_listing.MAX_JOBS)] = 20,
+    status_: Annotated[
+        Literal["queued", "running", "succeeded", "failed", "cancelled"] | None,
+        Query(alias="status"),
+    ] = None,
+    before: Annotated[
+        str | None, Query(max_length=128, description="`next` of the page before")
+    ] = None,
 ) -> dict[str, Any]:
-    """Recent jobs, newest first (optionally of one model)."""
+    """Recent jobs, newest first (optionally of one model, in one status), a page at a time:
+    pass the answer's `next` as `before` for older ones (None: there are none)."""
     with state.pool.connection() as conn:
-        return {"jobs": registry_listing.list_jobs(conn, model=model, limit=limit)}
+        try:
+            return registry_listing.job_page(
+                conn, model=model, limit=limit, status=status_, before=before
+            )
+        except registry_listing.UnknownCursor as exc:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from None
 
 
 @router.get("/jobs/{job_id}")

@@ -101,6 +101,19 @@ describe('AdminApi', () => {
     URL.revokeObjectURL(url);
   });
 
+  it('pages through a model history with the previous page\'s next as before', async () => {
+    const event = { id: 7, version: 1, event: 'published', alias: null, actor: null, detail: null, created_at: '' };
+    const { api, sent } = setup((url) => json({ events: [event], next: url.includes('before') ? null : 7 }));
+    const first = await api.eventPage('yoga pose', 1);
+    expect(first.next).toBe(7);
+    const older = await api.eventPage('yoga pose', 1, first.next);
+    expect(older).toEqual({ events: [event], next: null });
+    expect(sent.map((s) => s.url)).toEqual([
+      'http://backend.test/app/v1/admin/models/yoga%20pose/events?limit=1',
+      'http://backend.test/app/v1/admin/models/yoga%20pose/events?limit=1&before=7',
+    ]);
+  });
+
   it('keeps the status text when the error body is not JSON', async () => {
     const { api } = setup(() => new Response('oops', { status: 502, statusText: 'Bad Gateway' }));
     await expect(api.events('yoga')).rejects.toThrow('502 Bad Gateway');

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ConfigInfo, RegistryModel } from '../src/lib/admin-api';
-import { configsFor, fixed, modelNames, modelsRoute, parseModelsRoute } from '../src/lib/model-registry';
+import type { ConfigInfo, ModelEvent, RegistryModel } from '../src/lib/admin-api';
+import {
+  configsFor,
+  fixed,
+  modelNames,
+  modelsRoute,
+  parseModelsRoute,
+  withOlderEvents,
+} from '../src/lib/model-registry';
 
 const configs: Record<string, ConfigInfo> = {
   yoga: { model: 'yoga', description: '', labels: null, architecture: 'mlp' },
@@ -28,5 +35,21 @@ describe('model registry helpers', () => {
     expect(modelsRoute('yoga', 2)).toBe('#/models/yoga/2');
     expect(fixed(0.93123)).toBe('0.931');
     expect(fixed(undefined)).toBe('–');
+  });
+
+  it('adds an older page of history below the shown one, each event once', () => {
+    const event = (id: number): ModelEvent => ({
+      id,
+      version: 1,
+      event: 'promoted',
+      alias: 'production',
+      actor: null,
+      detail: null,
+      created_at: '2026-12-05T10:00:00Z',
+    });
+    const shown = [event(9), event(8)];
+    expect(withOlderEvents(shown, [event(7), event(6)]).map((e) => e.id)).toEqual([9, 8, 7, 6]);
+    expect(withOlderEvents(shown, [event(8), event(7)]).map((e) => e.id)).toEqual([9, 8, 7]);
+    expect(withOlderEvents([], [event(3)]).map((e) => e.id)).toEqual([3]);
   });
 });

@@ -305,6 +305,38 @@ def _refresh_shows_changes_made_elsewhere(page: Page, backend: TrainingBackend) 
     )
 
 
+def _older_events(page: Page, backend: TrainingBackend) -> None:
+    """More history than a page: the list shows the newest 20, Older events shows the rest, then
+    the button goes (no more to load)."""
+    admin = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
+    with httpx.Client(base_url=backend.base_url, headers=admin, timeout=60) as client:
+        for version in [1, 2] * 10:  # production ends where it was: v2
+            answer = client.post(
+                "/v1/admin/models/yoga/promote", json={"version": version, "force": True}
+            )
+            assert answer.status_code == 200, answer.text
+        history = client.get("/v1/admin/models/yoga/events", params={"limit": 500}).json()
+    total = len(history["events"])
+    assert 20 < total <= 40, total
+    page.get_by_test_id("models-refresh").click()
+    events = page.get_by_test_id("event-list").get_by_test_id("event")
+    older = page.get_by_test_id("events-older")
+    wait_until(
+        lambda: events.count() == 20 and older.count() == 1,
+        timeout=15,
+        what="the first page of history with its Older events button",
+    )
+    older.click()
+    wait_until(
+        lambda: events.count() == total and older.count() == 0,
+        timeout=15,
+        what=f"all {total} events shown and no button left",
+    )
+    shown = [(e.get_attribute("data-event"), e.get_attribute("data-version")) for e in events.all()]
+    expected = [(e["event"], str(e["version"] or "")) for e in history["events"]]
+    assert shown == expected, (shown, expected)
+
+
 def _tune(page: Page, backend: TrainingBackend) -> None:
     """A tuning job's epochs go to each trial; its result shows the best values to train with."""
     page.get_by_test_id("train-epochs").fill("1")
@@ -385,6 +417,7 @@ def test_models_page_trains_reports_promotes_and_rolls_back(
 
         _promote_force_and_roll_back(page, backend)
         _refresh_shows_changes_made_elsewhere(p, backend)
+        _older_events(p, backend)
         _tune(p, backend)
         _cancel_long_job(p, backend)
         assert page.blocked == []

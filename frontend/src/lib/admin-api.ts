@@ -72,12 +72,19 @@ export interface VersionReport {
 }
 
 export interface ModelEvent {
+  id: number;
   version: number | null;
   event: string;
   alias: string | null;
   actor: string | null;
   detail: Record<string, unknown> | null;
   created_at: string;
+}
+
+export interface EventPage {
+  events: ModelEvent[];
+  /** The `before` of the page after this one; null on the last. */
+  next: number | null;
 }
 
 export interface JobProgress {
@@ -243,8 +250,14 @@ export class AdminApi {
   }
 
   async events(model: string, limit = 50): Promise<ModelEvent[]> {
-    return (await this.json<{ events: ModelEvent[] }>(`/v1/admin/models/${enc(model)}/events?limit=${limit}`))
-      .events;
+    return (await this.eventPage(model, limit)).events;
+  }
+
+  /** A page of the model's history, newest first; `next` (as `before`) gives the older page. */
+  eventPage(model: string, limit = 50, before?: number | null): Promise<EventPage> {
+    const query = new URLSearchParams({ limit: String(limit) });
+    if (before != null) query.set('before', String(before));
+    return this.json(`/v1/admin/models/${enc(model)}/events?${query}`);
   }
 
   startJob(kind: JobKind, model: string, body: TrainBody): Promise<JobStarted> {

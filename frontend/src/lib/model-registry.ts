@@ -1,6 +1,6 @@
 // Plain helpers for the Models page: which models there are, which configs train one, and
 // how figures read.
-import type { ConfigInfo, RegistryModel } from './admin-api';
+import type { ConfigInfo, ModelEvent, RegistryModel } from './admin-api';
 
 /** Every model the registry holds or a registered config trains, sorted (none trained yet is fine). */
 export function modelNames(models: RegistryModel[], configs: Record<string, ConfigInfo>): string[] {
@@ -38,4 +38,11 @@ export function parseModelsRoute(route: string): { model: string | null; version
 
 export function modelsRoute(model: string, version?: number | null): string {
   return `#/models/${encodeURIComponent(model)}${version ? `/${version}` : ''}`;
+}
+
+/** The history shown with an older page below it, each event once (only those older than the
+ * oldest shown are added). */
+export function withOlderEvents(shown: ModelEvent[], older: ModelEvent[]): ModelEvent[] {
+  const oldest = shown.reduce((lowest, e) => Math.min(lowest, e.id), Infinity);
+  return [...shown, ...older.filter((e) => e.id < oldest)];
 }

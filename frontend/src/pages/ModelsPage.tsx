@@ -18,7 +18,7 @@ import {
   type TrainBody,
 } from '../lib/admin-api';
 import { isFinished } from '../lib/job-progress';
-import { configsFor, modelNames, modelsRoute, parseModelsRoute } from '../lib/model-registry';
+import { configsFor, modelNames, modelsRoute, parseModelsRoute, withOlderEvents } from '../lib/model-registry';
 
 /** Every model's versions and the registered configs, reloaded on demand. */
 function useRegistry(api: AdminApi | null) {
@@ -107,6 +107,9 @@ export function ModelsPage(props: { route: string }) {
   );
 }
 
+/** Events of a model's history loaded at a time (the API allows up to 500). */
+const EVENT_PAGE = 20;
+
 interface SectionProps {
   api: AdminApi;
   name: string;
@@ -123,6 +126,11 @@ function ModelSection({ api, name, registered, configs, openVersion, reloads, on
   const [jobId, setJobId] = useState<string | null>(null);
   const [jobs, setJobs] = useState<Job[]>([]);
   const [events, setEvents] = useState<ModelEvent[]>([]);
+  // The `before` of the next older page of history (null: all shown), and whether it loads.
+  const [olderEvents, setOlderEvents] = useState<number | null>(null);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  // Bumped on every reload: an older page asked for before it belongs to a list no longer shown.
+  const historyLoads = useRef(0);
   const [message, setMessage] = useState<Message | null>(null);
   const [trainError, setTrainError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -134,11 +142,13 @@ function ModelSection({ api, name, registered, configs, openVersion, reloads, on
 
   useEffect(() => {
     let cancelled = false;
-    Promise.all([api.jobs(name), api.events(name)])
-      .then(([loadedJobs, loadedEvents]) => {
+    Promise.all([api.jobs(name), api.eventPage(name, EVENT_PAGE)])
+      .then(([loadedJobs, history]) => {
         if (cancelled) return;
+        historyLoads.current += 1;
         setJobs(loadedJobs);
-        setEvents(loadedEvents);
+        setEvents(history.events);
+        setOlderEvents(history.next);
         // Back on the page while a job runs: follow it.
         const running = loadedJobs.find((job) => !isFinished(job.status));
         if (running) setJobId((current) => current ?? running.id);
@@ -148,6 +158,21 @@ function ModelSection({ api, name, registered, configs, openVersion, reloads, on
       cancelled = true;
     };
   }, [api, name, tick, reloads]);
+
+  const loadOlderEvents = () => {
+    if (olderEvents === null) return;
+    const load = historyLoads.current;
+    setLoadingOlder(true);
+    api
+      .eventPage(name, EVENT_PAGE, olderEvents)
+      .then((page) => {
+        if (load !== historyLoads.current) return;
+        setEvents((shown) => withOlderEvents(shown, page.events));
+        setOlderEvents(page.next);
+      })
+      .catch((e) => setMessage({ text: errorMessage(e), outcome: 'error' }))
+      .finally(() => setLoadingOlder(false));
+  };
 
   const act = (run: () => Promise<Message>) => {
     setBusy(true);
@@ -216,7 +241,11 @@ function ModelSection({ api, name, registered, configs, openVersion, reloads, on
         </div>
         <div>
           <JobList jobs={jobs} onFollow={setJobId} />
-          <ModelEvents events={events} />
+          <ModelEvents
+            events={events}
+            onOlder={olderEvents === null ? undefined : loadOlderEvents}
+            loadingOlder={loadingOlder}
+          />
         </div>
       </div>
     </section>

@@ -3,10 +3,15 @@ and bad requests refused at once with the reason."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 import pytest
+import redis
 from celery.result import AsyncResult
 from fastapi.testclient import TestClient
 from psycopg.types.json import Jsonb
@@ -16,7 +21,7 @@ from pose_trainer.celery_app import TASK_EVALUATE, TASK_TRAIN, get_app
 from pose_trainer.settings import TrainerSettings
 from tests.conftest import REPO_ROOT
 from tests.ingest.conftest import ADMIN_TOKEN, SettingsFactory, auth, make_settings
-from tests.processes import wait_until
+from tests.processes import free_port, wait_until
 from tests.trainer.conftest import QUICK, YOGA_DATA, Workers, job_row, wait_for_worker
 from tests.trainer.test_promotion import BAD
 
@@ -237,6 +242,87 @@ def test_a_job_whose_task_cannot_be_sent_fails_with_503_instead_of_waiting_forev
     assert "cannot reach the trainer queue" in response.json()["detail"]
     row = job_row(database_url, "train-yoga-unsent")
     assert row["status"] == "failed" and row["error"].startswith("could not be queued")
+
+
+@dataclass
+class OwnRedis:
+    """A redis-server of the test's own on one port, started again after it was stopped."""
+
+    port: int
+    workdir: Path
+    started: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> subprocess.Popen:
+        server = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--save", "", "--appendonly", "no"],
+            cwd=self.workdir,
+            stdout=subprocess.DEVNULL,
+        )
+        self.started.append(server)
+        client = redis.Redis(port=self.port)
+        wait_until(lambda: _answers(client), timeout=20, what="the test's own redis-server")
+        client.close()
+        return server
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server not installed")
+    servers = OwnRedis(port=free_port(), workdir=tmp_path)
+    yield servers
+    for server in servers.started:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def _answers(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
+
+
+def test_with_redis_away_a_job_is_refused_at_once_and_queued_again_once_it_is_back(
+    make_settings: SettingsFactory,
+    trainer_settings: TrainerSettings,
+    database_url: str,
+    own_redis: OwnRedis,
+) -> None:
+    """The same ingest process, no restart: Redis up (202), away (503), back (202)."""
+    server = own_redis.start()
+    settings = make_settings(model_dir=trainer_settings.model_dir, REDIS_URL=own_redis.url)
+
+    def train(job_id: str) -> int:
+        body = {"overrides": QUICK, "dataset": YOGA_DATA, "job_id": job_id}
+        return api.post("/v1/admin/models/yoga/train", json=body, headers=ADMIN).status_code
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as api:
+        assert train("train-yoga-before-away") == 202
+        server.terminate()
+        server.wait(timeout=20)
+        assert train("train-yoga-while-away") == 503
+        own_redis.start()
+        assert train("train-yoga-back") == 202
+    statuses = {
+        job: job_row(database_url, job)["status"]
+        for job in ("train-yoga-before-away", "train-yoga-while-away", "train-yoga-back")
+    }
+    assert statuses == {
+        "train-yoga-before-away": "queued",
+        "train-yoga-while-away": "failed",
+        "train-yoga-back": "queued",
+    }
+    # In seconds, not Celery's default 20 tries a second apart: what a client's result store
+    # (ingest's here) does before it says Redis is away, beside the workers' own.
+    client_policy = api.app.state.trainer_celery.backend.retry_policy
+    worker_policy = get_app().backend.retry_policy
+    assert client_policy["max_retries"] * client_policy["interval_max"] <= 3, client_policy
+    assert worker_policy["max_retries"] == 20, worker_policy
 
 
 def test_jobs_and_events_are_listed_a_page_at_a_time_to_the_start(

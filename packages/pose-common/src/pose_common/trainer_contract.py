@@ -43,6 +43,22 @@ def celery_prefix(key_prefix: str) -> str:
     return f"{key_prefix}pose:celery:"
 
 
+# A client (ingest's admin API, the CLI) tries its result store about 1.5 s before it says Redis
+# is away: a person is waiting. Celery's own policy, kept by the long-lived workers, tries for 20 s.
+CLIENT_RESULT_RETRY: Final = {
+    "max_retries": 3,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 1,
+}
+WORKER_RESULT_RETRY: Final = {
+    "max_retries": 20,
+    "interval_start": 0,
+    "interval_step": 1,
+    "interval_max": 1,
+}
+
+
 def client_config(*, redis_url: str, key_prefix: str) -> dict[str, Any]:
     """Celery settings for a client that sends trainer tasks and reads their results."""
     prefix = celery_prefix(key_prefix)
@@ -50,7 +66,10 @@ def client_config(*, redis_url: str, key_prefix: str) -> dict[str, Any]:
         "broker_url": redis_url,
         "result_backend": redis_url,
         "broker_transport_options": {"global_keyprefix": prefix},
-        "result_backend_transport_options": {"global_keyprefix": prefix},
+        "result_backend_transport_options": {
+            "global_keyprefix": prefix,
+            "retry_policy": dict(CLIENT_RESULT_RETRY),
+        },
         "task_default_queue": TRAINING_QUEUE,
         "task_routes": {name: {"queue": CONTROL_QUEUE} for name in CONTROL_TASKS},
         "task_serializer": "json",

@@ -23,6 +23,7 @@ from pose_common.trainer_contract import (
     TASK_ROLLBACK,
     TASK_TRAIN,
     TASK_TUNE,
+    WORKER_RESULT_RETRY,
     client_config,
 )
 from pose_trainer.settings import TrainerSettings
@@ -43,9 +44,12 @@ __all__ = [
 _current: Celery | None = None
 
 
-def celery_config(settings: TrainerSettings) -> dict:
-    """Everything app.conf needs, from the settings (also used by clients that send tasks)."""
+def celery_config(settings: TrainerSettings, *, client: bool = False) -> dict:
+    """Everything app.conf needs, from the settings. A client's (the CLI's) gives up on an
+    unreachable result store in seconds; a worker's keeps trying as Celery does."""
     config = client_config(redis_url=settings.redis_url, key_prefix=settings.key_prefix)
+    if not client:
+        config["result_backend_transport_options"]["retry_policy"] = dict(WORKER_RESULT_RETRY)
     config["broker_transport_options"]["visibility_timeout"] = settings.trainer_visibility_timeout_s
     config["task_default_queue"] = settings.trainer_queue
     config["task_routes"] = {
@@ -77,8 +81,9 @@ def celery_config(settings: TrainerSettings) -> dict:
     }
 
 
-def create_app(settings: TrainerSettings) -> Celery:
-    """A Celery app on the broker and storage of these settings, with the tasks registered.
+def create_app(settings: TrainerSettings, *, client: bool = False) -> Celery:
+    """A Celery app on the broker and storage of these settings, with the tasks registered
+    (`client`: for a process that only sends and follows jobs, see celery_config).
 
     A new app (not a reconfigured one) so no connection pool or result backend of earlier
     settings survives; it becomes the current app that get_app() returns.
@@ -89,7 +94,7 @@ def create_app(settings: TrainerSettings) -> Celery:
     if _current is not None:
         _current.close()
     app = Celery("pose_trainer", set_as_current=True)
-    app.conf.update(celery_config(settings))
+    app.conf.update(celery_config(settings, client=client))
     app.conf.pose_settings = settings
     app.finalize(auto=True)
     _current = app

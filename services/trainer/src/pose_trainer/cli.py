@@ -66,7 +66,7 @@ def _settings() -> TrainerSettings:
     from pose_trainer.celery_app import create_app
 
     settings = get_settings()
-    create_app(settings)
+    create_app(settings, client=True)
     return settings
 
 

@@ -23,6 +23,8 @@ if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# POSE_ENV=test refuses the default admin token.
+BENCH_ADMIN_TOKEN = "bench-admin-token-0123456789"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
@@ -42,6 +44,7 @@ class BenchEnv:
         env.update(
             {
                 "POSE_ENV": "test",
+                "POSE_ADMIN_TOKEN": BENCH_ADMIN_TOKEN,
                 "REDIS_URL": REDIS_URL,
                 "DATABASE_URL": self.database_url,
                 "POSE_KEY_PREFIX": self.prefix,

@@ -29,6 +29,8 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DIR = REPO_ROOT.parent / "shared"
+# Services in POSE_ENV=test refuse the default admin token, as in prod: this is the tests' one.
+TEST_ADMIN_TOKEN = "test-admin-token-0123456789"
 YOGA_CSV = ("data", "yoga-train", "train_data.csv")
 FITNESS_CSV = ("data", "mlkit-fitness", "fitness_pose_samples.csv")
 
@@ -94,6 +96,7 @@ def service_env(
     env.update(
         {
             "POSE_ENV": "test",
+            "POSE_ADMIN_TOKEN": TEST_ADMIN_TOKEN,
             "REDIS_URL": redis_url,
             "DATABASE_URL": database_url,
             "POSE_KEY_PREFIX": unique_prefix,

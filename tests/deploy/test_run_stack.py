@@ -20,6 +20,7 @@ import pytest
 from devstack.services import ServiceSpec, load_services
 
 from pose_common.health import file_is_fresh
+from tests.conftest import TEST_ADMIN_TOKEN
 from tests.deploy.conftest import REPO_ROOT
 from tests.processes import free_port, tail, wait_until
 
@@ -37,6 +38,7 @@ def stack_env(redis_url: str, database_url: str, unique_prefix: str) -> dict[str
     env.update(
         {
             "POSE_ENV": "test",
+            "POSE_ADMIN_TOKEN": TEST_ADMIN_TOKEN,
             "REDIS_URL": redis_url,
             "DATABASE_URL": database_url,
             "POSE_KEY_PREFIX": unique_prefix,

@@ -15,15 +15,14 @@ import httpx
 import pytest
 import websockets
 
-from pose_common.settings import DEV_ADMIN_TOKEN
 from pose_ml.datasets.formats import read_yoga_csv, sessions_to_dataset
-from tests.conftest import shared_path
+from tests.conftest import TEST_ADMIN_TOKEN, shared_path
 from tests.e2e.conftest import Stack, wait_ready
 from tests.processes import wait_until
 from tests.trainer.conftest import QUICK, YOGA_CSV, YOGA_DATA
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("yoga_imported", "clean_registry")]
-ADMIN = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
+ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
 FAST = {**QUICK, "training.epochs": 15, "architecture.hidden": [32]}
 
 

@@ -18,6 +18,7 @@ import pytest
 import redis
 
 from pose_common.streams import StreamKeys
+from tests.conftest import TEST_ADMIN_TOKEN
 from tests.frontend.browser import require_tools
 from tests.frontend.build import ensure_frontend_built
 from tests.processes import free_port, start_service, stop_service, tail, wait_until
@@ -114,6 +115,7 @@ def backend(
     env.update(
         {
             "POSE_ENV": "test",
+            "POSE_ADMIN_TOKEN": TEST_ADMIN_TOKEN,
             "REDIS_URL": redis_url,
             "DATABASE_URL": database_url,
             "POSE_KEY_PREFIX": f"{key_prefix}{uuid.uuid4().hex[:8]}:",

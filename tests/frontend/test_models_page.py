@@ -22,7 +22,7 @@ from celery import Celery
 from playwright.sync_api import Page
 
 from pose_common import trainer_contract
-from pose_common.settings import DEV_ADMIN_TOKEN
+from tests.conftest import TEST_ADMIN_TOKEN
 from tests.frontend.browser import OfflinePage, chromium, offline_page
 from tests.processes import free_port, start_service, stop_service, tail, wait_until
 
@@ -111,6 +111,7 @@ def training_backend(
     env.update(
         {
             "POSE_ENV": "test",
+            "POSE_ADMIN_TOKEN": TEST_ADMIN_TOKEN,
             "REDIS_URL": redis_url,
             "DATABASE_URL": database_url,
             "POSE_KEY_PREFIX": f"{key_prefix}{uuid.uuid4().hex[:8]}:",
@@ -204,11 +205,11 @@ def _enter_token(page: Page) -> None:
     page.get_by_test_id("admin-token-save").click()
     page.get_by_test_id("admin-error").wait_for(timeout=15_000)
     assert "admin token was refused" in _text(page, "admin-error")
-    page.get_by_test_id("admin-token-input").fill(DEV_ADMIN_TOKEN)
+    page.get_by_test_id("admin-token-input").fill(TEST_ADMIN_TOKEN)
     page.get_by_test_id("admin-token-save").click()
     page.get_by_test_id("model-tab-yoga").click()
     page.get_by_test_id("train-form").wait_for(timeout=15_000)
-    assert page.evaluate("localStorage.getItem('posestream.adminToken')") == DEV_ADMIN_TOKEN
+    assert page.evaluate("localStorage.getItem('posestream.adminToken')") == TEST_ADMIN_TOKEN
     assert _production(page) == "none"
 
 
@@ -292,7 +293,7 @@ def _refresh_shows_changes_made_elsewhere(page: Page, backend: TrainingBackend) 
     answer = httpx.post(
         f"{backend.base_url}/v1/admin/models/yoga/promote",
         json={"version": 2, "force": True},
-        headers={"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"},
+        headers={"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"},
         timeout=60,
     )
     assert answer.status_code == 200, answer.text
@@ -308,7 +309,7 @@ def _refresh_shows_changes_made_elsewhere(page: Page, backend: TrainingBackend) 
 def _older_events(page: Page, backend: TrainingBackend) -> None:
     """More history than a page: the list shows the newest 20, Older events shows the rest, then
     the button goes (no more to load)."""
-    admin = {"Authorization": f"Bearer {DEV_ADMIN_TOKEN}"}
+    admin = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
     with httpx.Client(base_url=backend.base_url, headers=admin, timeout=60) as client:
         for version in [1, 2] * 10:  # production ends where it was: v2
             answer = client.post(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from pose_common.settings import DEV_ADMIN_TOKEN
+from tests.conftest import TEST_ADMIN_TOKEN
 from tests.frontend.browser import chromium, offline_page
 from tests.frontend.conftest import CLASSIFIER, Backend
 from tests.processes import wait_until
@@ -30,7 +30,7 @@ def test_the_token_entered_on_the_models_page_lists_every_session(backend: Backe
     with chromium(camera=None) as browser, offline_page(browser, backend.base_url) as page:
         p = page.page
         p.goto(f"{backend.base_url}/#/models")
-        p.get_by_test_id("admin-token-input").fill(DEV_ADMIN_TOKEN)
+        p.get_by_test_id("admin-token-input").fill(TEST_ADMIN_TOKEN)
         p.get_by_test_id("admin-token-save").click()
         p.get_by_test_id("model-tab-yoga").wait_for(timeout=30_000)
 
@@ -39,7 +39,7 @@ def test_the_token_entered_on_the_models_page_lists_every_session(backend: Backe
         other.goto(f"{backend.base_url}/#/sessions")
         field = other.get_by_test_id("admin-token-input")
         field.wait_for(timeout=30_000)
-        assert field.input_value() == DEV_ADMIN_TOKEN
+        assert field.input_value() == TEST_ADMIN_TOKEN
         assert session_id[:8] not in other.get_by_test_id("session-list").inner_text()
         other.get_by_role("button", name="List all sessions").click()
         wait_until(

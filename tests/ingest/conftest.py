@@ -22,8 +22,9 @@ from fastapi.testclient import TestClient
 from pose_ingest.__main__ import server_config
 from pose_ingest.app import create_app
 from pose_ingest.settings import IngestSettings
+from tests.conftest import TEST_ADMIN_TOKEN
 
-ADMIN_TOKEN = "test-admin-token-0123456789"
+ADMIN_TOKEN = TEST_ADMIN_TOKEN
 SettingsFactory = Callable[..., IngestSettings]
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pose_common.sessions import hash_token, parse_session_id
+from pose_common.settings import DEV_ADMIN_TOKEN
 from pose_ingest.access import bearer_token, may_access, origin_allowed
 from pose_ingest.session_store import SessionRecord
 from pose_ingest.settings import IngestSettings
@@ -66,9 +67,17 @@ def test_origins_come_from_a_comma_separated_env_var(monkeypatch: pytest.MonkeyP
     assert settings.ingest_port == 8123
 
 
-def test_prod_refuses_the_default_admin_token() -> None:
-    with pytest.raises(ValueError, match="POSE_ADMIN_TOKEN"):
-        IngestSettings(env="prod")
+@pytest.mark.parametrize("env", ["test", "prod"])
+def test_outside_dev_mode_the_default_or_a_short_admin_token_is_refused(env: str) -> None:
+    with pytest.raises(ValueError, match=f"POSE_ADMIN_TOKEN must be set .*POSE_ENV={env}"):
+        IngestSettings(env=env)
+    with pytest.raises(ValueError, match="at least 16 characters"):
+        IngestSettings(env=env, admin_token="short")
+    assert IngestSettings(env=env, admin_token=SECRET).admin_token == SECRET
+
+
+def test_dev_mode_accepts_the_default_admin_token() -> None:
+    assert IngestSettings(env="dev").admin_token == DEV_ADMIN_TOKEN
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 
 from pose_trainer.celery_app import create_app
 from pose_trainer.settings import TrainerSettings
-from tests.conftest import FITNESS_CSV, YOGA_CSV
+from tests.conftest import FITNESS_CSV, TEST_ADMIN_TOKEN, YOGA_CSV
 from tests.processes import stop_service, tail, wait_until
 
 __all__ = ["FITNESS_CSV", "YOGA_CSV"]
@@ -37,6 +37,7 @@ def trainer_settings(
 ) -> TrainerSettings:
     settings = TrainerSettings(
         env="test",
+        admin_token=TEST_ADMIN_TOKEN,
         REDIS_URL=redis_url,
         DATABASE_URL=database_url,
         key_prefix=unique_prefix,

@@ -35,9 +35,11 @@ class CommonSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> CommonSettings:
-        if self.env == "prod" and self.admin_token == DEV_ADMIN_TOKEN:
-            raise ValueError("POSE_ADMIN_TOKEN must be set to a secret outside dev mode")
-        if self.env == "prod" and len(self.admin_token) < 16:
+        if self.env != "dev" and self.admin_token == DEV_ADMIN_TOKEN:
+            raise ValueError(
+                f"POSE_ADMIN_TOKEN must be set to a secret outside dev mode (POSE_ENV={self.env})"
+            )
+        if self.env != "dev" and len(self.admin_token) < 16:
             raise ValueError("POSE_ADMIN_TOKEN must be at least 16 characters")
         return self
 

@@ -9,7 +9,7 @@ after it (`before=<that>`), None on the last page, so a long history is read to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 import psycopg
 from psycopg.rows import dict_row
@@ -18,7 +18,8 @@ from pose_common import model_catalog
 
 MAX_JOBS = 200
 MAX_EVENTS = 500
-JOB_STATUSES = ("queued", "running", "succeeded", "failed", "cancelled")
+JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
 
 
 class UnknownCursor(LookupError):
@@ -51,25 +52,12 @@ def list_models(conn: psycopg.Connection, root: Path) -> list[dict[str, Any]]:
     return models
 
 
-def list_jobs(
-    conn: psycopg.Connection,
-    *,
-    model: str | None = None,
-    limit: int = 20,
-    status: str | None = None,
-    before: str | None = None,
-) -> list[dict[str, Any]]:
-    """Recent jobs, newest first (optionally of one model, in one status), at most `limit`
-    (1..MAX_JOBS), all created before the job `before` when given."""
-    return job_page(conn, model=model, limit=limit, status=status, before=before)["jobs"]
-
-
 def job_page(
     conn: psycopg.Connection,
     *,
     model: str | None = None,
     limit: int = 20,
-    status: str | None = None,
+    status: JobStatus | None = None,
     before: str | None = None,
 ) -> dict[str, Any]:
     """{"jobs": [...], "next": the id to pass as `before` for the next page, or None}."""
@@ -93,10 +81,7 @@ def job_page(
             " ORDER BY created_at DESC, id DESC LIMIT %(limit)s",
             params,
         )
-        rows = cur.fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"jobs": rows, "next": rows[-1]["id"] if more else None}
+        return _page("jobs", cur.fetchall(), limit)
 
 
 def event_page(
@@ -113,7 +98,11 @@ def event_page(
             " ORDER BY id DESC LIMIT %(limit)s",
             {"model": model, "before": before, "limit": limit + 1},
         )
-        rows = cur.fetchall()
+        return _page("events", cur.fetchall(), limit)
+
+
+def _page(key: str, rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """Rows read with LIMIT limit + 1: the first `limit`, and `next` when there was one more."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"events": rows, "next": rows[-1]["id"] if more else None}
+    return {key: rows, "next": rows[-1]["id"] if more else None}

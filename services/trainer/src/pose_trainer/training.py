@@ -401,11 +401,12 @@ def cross_validate(
     *,
     labels: LabelMap,
     spec: FeatureSpec,
+    splits: list[Split],
     reporter: Reporter = NULL_REPORTER,
 ) -> dict[str, Any]:
-    """Train and test once per fold of whole groups; per-fold metrics and their summary."""
+    """Train and test once per fold of whole groups (`splits`, from fold_splits); per-fold
+    metrics and their summary."""
     kind = config.evaluation.cross_validation or "logo"
-    splits = fold_splits(config, dataset)
     folds: dict[str, dict[str, Any]] = {}
     for number, split in enumerate(splits, start=1):
         reporter.update(
@@ -492,10 +493,13 @@ def train_experiment(
     holdout = evaluation_holdout(config, dataset)
     cv = None
     # One fit per fold and the final one: the shares of the job's progress (pose_trainer.progress).
-    folds = len(fold_splits(config, dataset)) if config.evaluation.cross_validation else 0
+    splits = fold_splits(config, dataset) if config.evaluation.cross_validation else []
+    folds = len(splits)
     reporter.update(fits=folds + 1)
-    if config.evaluation.cross_validation:
-        cv = cross_validate(config, dataset, labels=labels, spec=spec, reporter=reporter)
+    if splits:
+        cv = cross_validate(
+            config, dataset, labels=labels, spec=spec, splits=splits, reporter=reporter
+        )
     train, held_out = dataset.select(holdout.train), dataset.select(holdout.test)
     reporter.update(phase="training", fit=folds + 1, fold=None, folds=None, force=True)
     model, history = fit_classifier(

@@ -300,10 +300,7 @@ def list_jobs(
     state: StateDep,
     model: str | None = None,
     limit: Annotated[int, Query(ge=1, le=registry_listing.MAX_JOBS)] = 20,
-    status_: Annotated[
-        Literal["queued", "running", "succeeded", "failed", "cancelled"] | None,
-        Query(alias="status"),
-    ] = None,
+    status_: Annotated[registry_listing.JobStatus | None, Query(alias="status")] = None,
     before: Annotated[
         str | None, Query(max_length=128, description="`next` of the page before")
     ] = None,
